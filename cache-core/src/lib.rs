@@ -1,1 +1,46 @@
-//! Work in progress: see this crate's README for what it will hold.
+//! A persistent, versioned, crash-safe memoizer — PEP 003's `persistent_memoize` for codetags.
+//!
+//! * [`Key`]: SHA-256 over a function name and its postcard-encoded arguments.
+//! * [`codec`]: each entry is a 92-byte header (magic, format, creation time, lengths, type
+//!   fingerprint, key, checksum) plus a postcard payload, optionally gzip'd. Anything that does
+//!   not verify is a miss.
+//! * [`CacheStore`]: [`FsStore`] (files laid out by [`cache_layout`], atomic temp-file + rename
+//!   writes) and [`MemoryStore`].
+//! * [`Cache`]: the memoizer, with TTL, counters ([`CacheStats`]) and an injectable [`Clock`].
+//! * [`CacheSettings`]: `[tool.pycodetags.cache]` from `pyproject.toml` and `PYCODETAGS_CACHE_*`.
+//!
+//! The on-disk format is specified in `docs/cache-format.md`.
+//!
+//! ```
+//! use cache_core::{Cache, CacheSettings};
+//!
+//! let project = tempfile::tempdir().unwrap();
+//! std::fs::write(project.path().join("pyproject.toml"), "[tool.pycodetags.cache]\nttl_days = 3\n").unwrap();
+//! let settings = CacheSettings::load_with_env(Some(&project.path().join("pyproject.toml")), &[]).unwrap();
+//! let cache = Cache::open(&settings, None, env!("CARGO_PKG_VERSION"));
+//! assert_eq!(cache.root(), Some(project.path().join(".pycodetags_cache").as_path()));
+//!
+//! let words = |text: &str| cache.memoize("words", text, || text.split_whitespace().count());
+//! assert_eq!(words("a b c"), 3); // computed and stored
+//! assert_eq!(words("a b c"), 3); // read back
+//! assert_eq!(cache.stats().hits, 1);
+//! assert!(project.path().join(".pycodetags_cache/CACHEDIR.TAG").is_file());
+//! ```
+
+mod cache;
+mod clock;
+pub mod codec;
+mod key;
+mod root;
+mod settings;
+mod store;
+
+pub use cache::{Cache, CacheError, CacheStats};
+pub use clock::{Clock, ManualClock, SystemClock};
+pub use codec::{CACHE_FORMAT, DecodeError, EncodeError};
+pub use key::{KEY_DOMAIN, Key, KeyError};
+pub use root::{PYPROJECT, ROOT_DIR_NAME, find_pyproject, init_root};
+pub use settings::{CacheSettings, ENV_PREFIX, SECTION, SettingsError};
+pub use store::{CacheStore, EntryInfo, Found, FsStore, Location, MemoryStore, StoreError};
+
+pub use cache_layout;

@@ -1,0 +1,394 @@
+//! The memoizer: [`Cache`] on top of a [`CacheStore`], with counters.
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+
+use cache_layout::Layout;
+use chrono::{DateTime, NaiveDate, TimeDelta, Utc};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+
+use crate::codec::{self, EncodeError};
+use crate::store::{CacheStore, FsStore, Location, StoreError};
+use crate::{CacheSettings, Clock, Key, SystemClock};
+
+/// Why [`Cache::put`] stored nothing. [`Cache::memoize`] never surfaces these.
+#[derive(Debug, thiserror::Error)]
+pub enum CacheError {
+    /// The cache is off (by settings, for lack of a root, or after the root failed).
+    #[error("the cache is disabled")]
+    Disabled,
+    /// The value cannot be encoded.
+    #[error(transparent)]
+    Encode(#[from] EncodeError),
+    /// The store failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// A snapshot of a cache's counters since it was opened.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct CacheStats {
+    /// Lookups answered from the cache.
+    pub hits: u64,
+    /// Lookups not answered (absent, expired, corrupt or unreadable entries).
+    pub misses: u64,
+    /// Of the misses: entries found but past their TTL.
+    pub expired: u64,
+    /// Of the misses: entries found but undecodable (truncated, flipped, zero-filled, foreign,
+    /// another key or another type).
+    pub corrupt: u64,
+    /// Of the misses: lookups that failed with an I/O error.
+    pub read_errors: u64,
+    /// Entries written.
+    pub writes: u64,
+    /// Writes that failed (I/O error, full disk, unencodable value, unwritable root).
+    pub write_errors: u64,
+    /// Entry bytes read (whole files, hits and corrupt ones alike).
+    pub bytes_read: u64,
+    /// Entry bytes written.
+    pub bytes_written: u64,
+}
+
+#[derive(Debug, Default)]
+struct Counters {
+    hits: AtomicU64,
+    misses: AtomicU64,
+    expired: AtomicU64,
+    corrupt: AtomicU64,
+    read_errors: AtomicU64,
+    writes: AtomicU64,
+    write_errors: AtomicU64,
+    bytes_read: AtomicU64,
+    bytes_written: AtomicU64,
+}
+
+fn bump(counter: &AtomicU64, by: u64) {
+    counter.fetch_add(by, Ordering::Relaxed);
+}
+
+struct Enabled {
+    store: Box<dyn CacheStore>,
+    root: Option<PathBuf>,
+    ttl: TimeDelta,
+    gzip: bool,
+    /// Set when the root turned out unusable: from then on the cache behaves as disabled.
+    broken: AtomicBool,
+    /// Whether the one write-failure warning has been given.
+    warned: AtomicBool,
+}
+
+/// A persistent memoizer. Cheap to share between threads (`&Cache` is enough); entries written
+/// by one process are read by others.
+///
+/// Every cache failure — I/O, a corrupt or expired entry, a full disk, an unwritable root — is a
+/// miss: the value is computed, the reason logged with `tracing`, the counters updated, and the
+/// call goes on.
+///
+/// ```
+/// use cache_core::{Cache, CacheSettings};
+/// let dir = tempfile::tempdir().unwrap();
+/// let cache = Cache::open(&CacheSettings::default(), Some(dir.path()), "0.1.0");
+///
+/// let mut calls = 0;
+/// let mut square = |n: u64| cache.memoize("square", &n, || { calls += 1; n * n });
+/// assert_eq!(square(12), 144);
+/// assert_eq!(square(12), 144);
+/// assert_eq!(calls, 1);
+/// assert_eq!((cache.stats().hits, cache.stats().misses), (1, 1));
+/// ```
+pub struct Cache {
+    enabled: Option<Enabled>,
+    clock: Arc<dyn Clock>,
+    counters: Counters,
+}
+
+impl fmt::Debug for Cache {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut s = f.debug_struct("Cache");
+        match &self.enabled {
+            Some(e) => s
+                .field("store", &e.store)
+                .field("ttl", &e.ttl)
+                .field("gzip", &e.gzip)
+                .field("broken", &e.broken.load(Ordering::Relaxed)),
+            None => s.field("enabled", &false),
+        };
+        s.field("clock", &self.clock).finish()
+    }
+}
+
+impl Cache {
+    /// Opens the filesystem cache the settings describe for `tool_version`, with the root
+    /// resolved by [`CacheSettings::root`] (`explicit_root` wins). Nothing is created on disk
+    /// until the first write.
+    ///
+    /// Never fails: with `enabled = false` the cache is disabled; with no root it is disabled
+    /// with one warning.
+    pub fn open(
+        settings: &CacheSettings,
+        explicit_root: Option<&Path>,
+        tool_version: &str,
+    ) -> Cache {
+        if !settings.enabled {
+            tracing::debug!("cache disabled by settings");
+            return Cache::disabled();
+        }
+        let Some(root) = settings.root(explicit_root) else {
+            tracing::warn!(
+                "caching is off: no cache folder (no pyproject.toml found, and neither a cache \
+                 dir nor PYCODETAGS_CACHE_DIR given)"
+            );
+            return Cache::disabled();
+        };
+        let layout = Layout::new(root.clone(), settings.layout_options(tool_version));
+        let mut cache = Cache::with_store(FsStore::new(layout), settings);
+        if let Some(enabled) = cache.enabled.as_mut() {
+            enabled.root = Some(root);
+        }
+        cache
+    }
+
+    /// A cache over any store, with the TTL and gzip switch from `settings` (`enabled` is
+    /// honoured; `dir` and the layout switches are the store's business).
+    ///
+    /// ```
+    /// use cache_core::{Cache, CacheSettings, MemoryStore};
+    /// let cache = Cache::with_store(MemoryStore::new(true), &CacheSettings::default());
+    /// let key = cache_core::Key::new("f", &1u8).unwrap();
+    /// cache.put(&key, &"value".to_owned()).unwrap();
+    /// assert_eq!(cache.get::<String>(&key).as_deref(), Some("value"));
+    /// ```
+    pub fn with_store(store: impl CacheStore + 'static, settings: &CacheSettings) -> Cache {
+        if !settings.enabled {
+            return Cache::disabled();
+        }
+        Cache {
+            enabled: Some(Enabled {
+                store: Box::new(store),
+                root: None,
+                ttl: settings.ttl(),
+                gzip: settings.gzip,
+                broken: AtomicBool::new(false),
+                warned: AtomicBool::new(false),
+            }),
+            clock: Arc::new(SystemClock),
+            counters: Counters::default(),
+        }
+    }
+
+    /// A cache that stores nothing: [`Cache::memoize`] always computes.
+    ///
+    /// ```
+    /// let cache = cache_core::Cache::disabled();
+    /// assert!(!cache.is_enabled());
+    /// assert_eq!(cache.memoize("f", &(), || 5), 5);
+    /// ```
+    pub fn disabled() -> Cache {
+        Cache {
+            enabled: None,
+            clock: Arc::new(SystemClock),
+            counters: Counters::default(),
+        }
+    }
+
+    /// Replaces the clock (ages and today's folder come from it).
+    pub fn with_clock(mut self, clock: Arc<dyn Clock>) -> Cache {
+        self.clock = clock;
+        self
+    }
+
+    /// Whether lookups and writes go to a store.
+    pub fn is_enabled(&self) -> bool {
+        self.active().is_some()
+    }
+
+    /// The root folder of a filesystem cache opened with [`Cache::open`].
+    pub fn root(&self) -> Option<&Path> {
+        self.enabled.as_ref()?.root.as_deref()
+    }
+
+    /// The store, for listings (eviction, statistics).
+    pub fn store(&self) -> Option<&dyn CacheStore> {
+        self.active().map(|e| e.store.as_ref())
+    }
+
+    fn active(&self) -> Option<&Enabled> {
+        self.enabled
+            .as_ref()
+            .filter(|e| !e.broken.load(Ordering::Relaxed))
+    }
+
+    /// A snapshot of the counters.
+    pub fn stats(&self) -> CacheStats {
+        let c = &self.counters;
+        let load = |a: &AtomicU64| a.load(Ordering::Relaxed);
+        CacheStats {
+            hits: load(&c.hits),
+            misses: load(&c.misses),
+            expired: load(&c.expired),
+            corrupt: load(&c.corrupt),
+            read_errors: load(&c.read_errors),
+            writes: load(&c.writes),
+            write_errors: load(&c.write_errors),
+            bytes_read: load(&c.bytes_read),
+            bytes_written: load(&c.bytes_written),
+        }
+    }
+
+    /// The days a lookup must consider, newest first: today (UTC) back to the day of
+    /// `now - ttl` (`ttl_days + 1` days).
+    fn lookup_window(enabled: &Enabled, now: DateTime<Utc>) -> (NaiveDate, NaiveDate) {
+        let oldest = now
+            .checked_sub_signed(enabled.ttl)
+            .map_or(NaiveDate::MIN, |t| t.date_naive());
+        (now.date_naive(), oldest)
+    }
+
+    /// The value stored under `key`, if there is a fresh, intact entry of type `T`.
+    /// Absent, expired, corrupt, foreign-typed and unreadable entries all give `None`.
+    pub fn get<T: DeserializeOwned>(&self, key: &Key) -> Option<T> {
+        let enabled = self.active()?;
+        let c = &self.counters;
+        let now = self.clock.now();
+        let (newest, oldest) = Self::lookup_window(enabled, now);
+        let found = match enabled.store.get(key, newest, oldest) {
+            Ok(Some(found)) => found,
+            Ok(None) => {
+                tracing::trace!(%key, "cache miss: no entry");
+                bump(&c.misses, 1);
+                return None;
+            }
+            Err(error) => {
+                tracing::debug!(%key, %error, "cache miss: lookup failed");
+                bump(&c.read_errors, 1);
+                bump(&c.misses, 1);
+                return None;
+            }
+        };
+        bump(&c.bytes_read, found.bytes.len() as u64);
+        match codec::decode::<T>(&found.bytes, key) {
+            Ok((value, header)) => {
+                let age = now - header.created;
+                if age >= enabled.ttl {
+                    tracing::debug!(%key, created = %header.created, "cache miss: entry expired");
+                    bump(&c.expired, 1);
+                    bump(&c.misses, 1);
+                    return None;
+                }
+                bump(&c.hits, 1);
+                Some(value)
+            }
+            Err(error) => {
+                tracing::debug!(%key, location = ?found.location, %error, "cache miss: entry unusable");
+                bump(&c.corrupt, 1);
+                bump(&c.misses, 1);
+                None
+            }
+        }
+    }
+
+    /// Stores `value` under `key` (today's folder in a dated store), replacing any entry there.
+    /// Read it back with the same type: the entry records a fingerprint of `T` (see
+    /// [`codec::type_fingerprint`]), and `get::<String>` does not see a value put as `&str`.
+    ///
+    /// # Errors
+    /// [`CacheError`] when nothing was stored; the failure is also counted and logged.
+    pub fn put<T: Serialize>(&self, key: &Key, value: &T) -> Result<(), CacheError> {
+        let enabled = self.active().ok_or(CacheError::Disabled)?;
+        let now = self.clock.now();
+        let result = codec::encode(key, value, now, enabled.gzip)
+            .map_err(CacheError::from)
+            .and_then(|bytes| {
+                let location = Location {
+                    key: *key,
+                    date: enabled.store.dated().then(|| now.date_naive()),
+                };
+                enabled.store.put(&location, &bytes)?;
+                Ok(bytes.len() as u64)
+            });
+        match result {
+            Ok(len) => {
+                bump(&self.counters.writes, 1);
+                bump(&self.counters.bytes_written, len);
+                Ok(())
+            }
+            Err(error) => {
+                bump(&self.counters.write_errors, 1);
+                self.report_write_error(enabled, key, &error);
+                Err(error)
+            }
+        }
+    }
+
+    fn report_write_error(&self, enabled: &Enabled, key: &Key, error: &CacheError) {
+        if let CacheError::Store(StoreError::Root { .. }) = error {
+            enabled.broken.store(true, Ordering::Relaxed);
+            if !enabled.warned.swap(true, Ordering::Relaxed) {
+                tracing::warn!(%error, "caching is off for this run");
+            }
+            return;
+        }
+        if enabled.warned.swap(true, Ordering::Relaxed) {
+            tracing::debug!(%key, %error, "cache write failed");
+        } else {
+            tracing::warn!(%key, %error, "cache write failed (further failures are logged at debug level)");
+        }
+    }
+
+    /// Returns the cached result of `name(args)` or computes it with `compute`, stores it and
+    /// returns it. `args` may be any serde-serialisable value (a tuple of the arguments).
+    /// Cache failures never fail the call.
+    pub fn memoize<A, T, F>(&self, name: &str, args: &A, compute: F) -> T
+    where
+        A: Serialize + ?Sized,
+        T: Serialize + DeserializeOwned,
+        F: FnOnce() -> T,
+    {
+        match self.try_memoize(name, args, || Ok::<T, std::convert::Infallible>(compute())) {
+            Ok(value) => value,
+            Err(never) => match never {},
+        }
+    }
+
+    /// Like [`Cache::memoize`] for a fallible computation: only `Ok` results are stored.
+    ///
+    /// ```
+    /// let cache = cache_core::Cache::with_store(
+    ///     cache_core::MemoryStore::new(false),
+    ///     &cache_core::CacheSettings::default(),
+    /// );
+    /// let parsed: Result<u32, String> = cache.try_memoize("parse", "x", || Err("bad".to_owned()));
+    /// assert!(parsed.is_err());
+    /// assert_eq!(cache.stats().writes, 0);
+    /// ```
+    ///
+    /// # Errors
+    /// Whatever `compute` returns.
+    pub fn try_memoize<A, T, E, F>(&self, name: &str, args: &A, compute: F) -> Result<T, E>
+    where
+        A: Serialize + ?Sized,
+        T: Serialize + DeserializeOwned,
+        F: FnOnce() -> Result<T, E>,
+    {
+        if self.active().is_none() {
+            return compute();
+        }
+        let key = match Key::new(name, args) {
+            Ok(key) => key,
+            Err(error) => {
+                tracing::debug!(%error, "not caching: cannot build the key");
+                return compute();
+            }
+        };
+        if let Some(value) = self.get::<T>(&key) {
+            return Ok(value);
+        }
+        let value = compute()?;
+        // A failed write is counted and logged by `put`; the caller gets the value regardless.
+        let _ = self.put(&key, &value);
+        Ok(value)
+    }
+}

@@ -3,6 +3,18 @@
 //!
 //! The pipeline is `bytes → source::decode → comments::comment_blocks → grammar → Tag`.
 
+pub mod comments;
 pub mod diagnostic;
+pub mod extract;
+pub mod grammar;
+pub mod schema;
+pub mod source;
+pub mod tag;
 
+pub use comments::{BlockScan, Comment, CommentBlock, CommentScan, comment_blocks, find_comments};
 pub use diagnostic::{Diagnostic, DiagnosticKind};
+pub use extract::{FileTags, extract_tags, extract_tags_from_str};
+pub use grammar::{BlockTags, parse_block};
+pub use schema::{Schema, UnknownSchema};
+pub use source::{DecodeError, Source, decode};
+pub use tag::{FieldMap, FieldValue, Offsets, PycodetagsRecord, Tag, write_pycodetags_json};

@@ -1,0 +1,113 @@
+//! Full tag extraction (decode + comment blocks + grammar) over the installed CPython standard
+//! library's `.py` files, held in memory, in schemas PEP350, TDG and auto; and, to separate the
+//! stages, the grammar alone over the same files' comment blocks. Throughput is in bytes of
+//! source.
+//!
+//! Run: `cargo bench -p codetags-parse --bench extract -- --warm-up-time 1 --measurement-time 3`.
+//! Without `python3` (or its stdlib directory) the benchmark prints why and measures nothing.
+
+use codetags_parse::{Schema, comment_blocks, decode, extract_tags, parse_block};
+use criterion::{Criterion, Throughput, criterion_group, criterion_main};
+use std::hint::black_box;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+/// The stdlib directory as `python3` reports it.
+fn stdlib_dir() -> Option<PathBuf> {
+    let output = Command::new("python3")
+        .args([
+            "-c",
+            "import sysconfig; print(sysconfig.get_path('stdlib'))",
+        ])
+        .output()
+        .ok()?;
+    if !output.status.success() {
+        return None;
+    }
+    let path = PathBuf::from(String::from_utf8(output.stdout).ok()?.trim());
+    path.is_dir().then_some(path)
+}
+
+/// Every `.py` file under `dir` (no symlinks followed; `site-packages` skipped, as in the
+/// reference measurements), sorted by path.
+fn python_files(dir: &Path, out: &mut Vec<PathBuf>) {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let path = entry.path();
+        let Ok(kind) = entry.file_type() else {
+            continue;
+        };
+        if kind.is_dir() && entry.file_name() != "site-packages" {
+            python_files(&path, out);
+        } else if kind.is_file() && path.extension().is_some_and(|e| e == "py") {
+            out.push(path);
+        }
+    }
+}
+
+fn bench_extract(c: &mut Criterion) {
+    let Some(stdlib) = stdlib_dir() else {
+        eprintln!("extract bench skipped: python3 or its stdlib directory is not available");
+        return;
+    };
+    let mut paths = Vec::new();
+    python_files(&stdlib, &mut paths);
+    paths.sort();
+    let files: Vec<Vec<u8>> = paths.iter().filter_map(|p| std::fs::read(p).ok()).collect();
+    let bytes: usize = files.iter().map(Vec::len).sum();
+    if files.is_empty() {
+        eprintln!(
+            "extract bench skipped: no .py files under {}",
+            stdlib.display()
+        );
+        return;
+    }
+    eprintln!("extract bench: {} files, {bytes} bytes", files.len());
+
+    let mut group = c.benchmark_group("extract_stdlib");
+    group.throughput(Throughput::Bytes(bytes as u64));
+    group.sample_size(10);
+    for schema in [Schema::Pep350, Schema::Tdg, Schema::Auto] {
+        group.bench_function(schema.name(), |b| {
+            b.iter(|| {
+                let mut tags = 0;
+                for file in &files {
+                    if let Ok(found) = extract_tags(black_box(file), schema) {
+                        tags += found.tags.len();
+                    }
+                }
+                tags
+            });
+        });
+    }
+    group.finish();
+
+    let blocks: Vec<_> = files
+        .iter()
+        .filter_map(|file| decode(file).ok())
+        .map(|source| comment_blocks(&source.text).blocks)
+        .collect();
+    let mut group = c.benchmark_group("grammar_stdlib");
+    group.throughput(Throughput::Bytes(bytes as u64));
+    group.sample_size(10);
+    for schema in [Schema::Pep350, Schema::Tdg, Schema::Auto] {
+        group.bench_function(schema.name(), |b| {
+            b.iter(|| {
+                let mut tags = 0;
+                for block in blocks.iter().flatten() {
+                    let text = black_box(block.text.as_str());
+                    tags += parse_block(text, block.start_line, block.start_column, schema)
+                        .tags
+                        .len();
+                }
+                tags
+            });
+        });
+    }
+    group.finish();
+}
+
+criterion_group!(benches, bench_extract);
+criterion_main!(benches);

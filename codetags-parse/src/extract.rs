@@ -1,0 +1,144 @@
+//! The entry point: bytes of one Python file → its tags, diagnostics and digests.
+//!
+//! `bytes → source::decode → comments::comment_blocks → grammar::parse_block → Tag`.
+
+use crate::comments::comment_blocks;
+use crate::diagnostic::Diagnostic;
+use crate::grammar;
+use crate::schema::Schema;
+use crate::source::{DecodeError, decode};
+use crate::tag::Tag;
+use sha2::{Digest, Sha256};
+use std::borrow::Cow;
+
+/// Everything found in one file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FileTags {
+    /// The tags, in source order.
+    pub tags: Vec<Tag>,
+    /// Problems, in source order of discovery: malformed tags (each dropped; every other tag is
+    /// kept) and, last, a tokenizer error if the text is not valid Python tokens.
+    pub diagnostics: Vec<Diagnostic>,
+    /// SHA-256 (hex) of the decoded, LF-normalised text as UTF-8.
+    pub source_digest: String,
+    /// SHA-256 (hex) of the raw input bytes.
+    pub source_bytes_digest: String,
+}
+
+impl FileTags {
+    /// Sets `file_path` on every tag (the grammar does not know the path).
+    pub fn set_file_path(&mut self, path: &str) {
+        for tag in &mut self.tags {
+            path.clone_into(&mut tag.file_path);
+        }
+    }
+}
+
+/// Finds the tags of one Python source file, given as raw bytes, read with `schema`.
+///
+/// The bytes are decoded as Python does (BOM, PEP 263 coding cookie; an undecodable file is the
+/// only error), line endings become `\n`, comments are found with CPython's tokenizer rules and
+/// grouped into blocks, and each block is read by the schema's grammar. Where pycodetags 0.8.1
+/// aborts the whole run — a malformed tag, an untokenizable file — this returns diagnostics and
+/// keeps everything else: for a tokenizer error, the tags of every comment block the comment
+/// finder could still delimit (all comments before the error point; see
+/// [`crate::comments`]) plus one [`crate::DiagnosticKind::Tokenize`] diagnostic.
+///
+/// Each tag carries the digests; `file_path` is left empty for the caller
+/// ([`FileTags::set_file_path`]).
+///
+/// ```
+/// use codetags_parse::{extract_tags, DiagnosticKind, Schema};
+///
+/// let source = b"x = 1  # TODO: retry <jdoe 2025-07-01 priority=high>\n# FIXME: broken <p:1 p:2>\n";
+/// let found = extract_tags(source, Schema::Pep350).unwrap();
+/// let tag = &found.tags[0];
+/// assert_eq!((tag.code_tag.as_str(), tag.comment.as_str()), ("TODO", "retry"));
+/// assert_eq!(tag.data_fields.get_str("author"), Some("jdoe"));
+/// assert_eq!(tag.data_fields.get_str("priority"), Some("high"));
+/// assert_eq!(tag.offsets.to_array(), [0, 7, 0, 52]);
+/// assert_eq!(tag.original_text, "# TODO: retry <jdoe 2025-07-01 priority=high>");
+///
+/// // The malformed FIXME is dropped with a diagnostic; the TODO above is kept.
+/// assert_eq!(found.tags.len(), 1);
+/// let problem = &found.diagnostics[0];
+/// assert_eq!(problem.kind, DiagnosticKind::MalformedTag);
+/// assert_eq!((problem.line, problem.column), (1, 21));
+/// assert_eq!(problem.to_string(), "2:22: Duplicate property 'p'."); // 1-based
+/// ```
+pub fn extract_tags(bytes: &[u8], schema: Schema) -> Result<FileTags, DecodeError> {
+    let source = decode(bytes)?;
+    Ok(extract(&source.text, bytes, schema))
+}
+
+/// Like [`extract_tags`] for text that is already decoded. `\r\n` and lone `\r` are normalised
+/// to `\n` first; `source_bytes_digest` is the digest of `text` as given (UTF-8).
+///
+/// ```
+/// use codetags_parse::{extract_tags_from_str, Schema};
+/// let found = extract_tags_from_str("# TODO: title\r\n# issue=7\r\n# body\r\n", Schema::Tdg);
+/// assert_eq!(found.tags[0].data_fields.get_str("issue"), Some("7"));
+/// assert_eq!(found.tags[0].body.as_deref(), Some("body"));
+/// assert_ne!(found.source_digest, found.source_bytes_digest);
+/// ```
+pub fn extract_tags_from_str(text: &str, schema: Schema) -> FileTags {
+    let normalised: Cow<'_, str> = if text.contains('\r') {
+        Cow::Owned(text.replace("\r\n", "\n").replace('\r', "\n"))
+    } else {
+        Cow::Borrowed(text)
+    };
+    extract(&normalised, text.as_bytes(), schema)
+}
+
+fn extract(text: &str, raw: &[u8], schema: Schema) -> FileTags {
+    let source_digest = sha256_hex(text.as_bytes());
+    // Usually (UTF-8, no BOM, LF) the text is the raw bytes: hash once.
+    let source_bytes_digest = if raw == text.as_bytes() {
+        source_digest.clone()
+    } else {
+        sha256_hex(raw)
+    };
+    let scan = comment_blocks(text);
+    let mut tags = Vec::new();
+    let mut diagnostics = Vec::new();
+    for block in &scan.blocks {
+        let found = grammar::parse_block(&block.text, block.start_line, block.start_column, schema);
+        tags.extend(found.tags);
+        diagnostics.extend(found.diagnostics);
+    }
+    diagnostics.extend(scan.error);
+    for tag in &mut tags {
+        tag.source_digest.clone_from(&source_digest);
+        tag.source_bytes_digest.clone_from(&source_bytes_digest);
+    }
+    FileTags {
+        tags,
+        diagnostics,
+        source_digest,
+        source_bytes_digest,
+    }
+}
+
+fn sha256_hex(bytes: &[u8]) -> String {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    let digest = Sha256::digest(bytes);
+    let mut out = String::with_capacity(64);
+    for byte in digest.iter() {
+        out.push(char::from(HEX[usize::from(byte >> 4)]));
+        out.push(char::from(HEX[usize::from(byte & 0xf)]));
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn digest_of_empty_input() {
+        assert_eq!(
+            sha256_hex(b""),
+            "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
+        );
+    }
+}

@@ -1,0 +1,109 @@
+//! The automatic, at most once-a-day cleanup.
+
+use std::fs;
+use std::io::Write;
+use std::path::Path;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use cache_layout::{Layout, TEMP_PREFIX};
+use chrono::{DateTime, TimeDelta, Utc};
+
+use crate::prune::{clear_old_versions, prune_old};
+use crate::{EvictOptions, EvictReport, is_our_cache};
+
+/// When the last automatic cleanup of this cache ran, from its [`cache_layout::GC_MARKER`] file
+/// (an RFC 3339 time stamp on the first line); `None` when missing or unreadable.
+pub fn read_gc_marker(layout: &Layout) -> Option<DateTime<Utc>> {
+    let text = fs::read_to_string(layout.gc_marker_path()).ok()?;
+    let line = text.lines().next()?.trim();
+    DateTime::parse_from_rfc3339(line)
+        .ok()
+        .map(|t| t.with_timezone(&Utc))
+}
+
+/// Whether an automatic cleanup is due: the marker is missing or unreadable, or names another
+/// UTC day than `now` (a marker from the future — a clock set back — counts as due too).
+pub fn gc_due(layout: &Layout, now: DateTime<Utc>) -> bool {
+    read_gc_marker(layout).is_none_or(|last| last.date_naive() != now.date_naive())
+}
+
+/// The once-a-day cleanup a program runs at start-up. Returns `None` when nothing was due (the
+/// cheap path: one small file read) or the root is not a tagged codetags cache (automatic runs
+/// never force); otherwise the report of what it did.
+///
+/// It first records `now` in the [`cache_layout::GC_MARKER`] file (so concurrent starts rarely
+/// both run), then runs [`crate::evict_old_caches`] with `ttl_days` (0 = entries never expire by
+/// age; stale temp files still go) and, with `clean_old_versions`, [`clear_old_versions`]. When
+/// the marker cannot be written (a read-only cache) it removes nothing and reports why.
+///
+/// ```
+/// use cache_evict::auto_cleanup;
+/// use cache_layout::{Layout, LayoutOptions, CACHEDIR_TAG, CACHEDIR_TAG_CONTENT};
+/// use chrono::{TimeDelta, TimeZone, Utc};
+/// let dir = tempfile::tempdir()?;
+/// std::fs::write(dir.path().join(CACHEDIR_TAG), CACHEDIR_TAG_CONTENT)?;
+/// let layout = Layout::new(dir.path(), LayoutOptions::default());
+/// let now = Utc.with_ymd_and_hms(2025, 7, 1, 9, 0, 0).unwrap();
+/// assert!(auto_cleanup(&layout, 7, true, now).is_some());
+/// assert!(auto_cleanup(&layout, 7, true, now + TimeDelta::hours(10)).is_none()); // same day
+/// assert!(auto_cleanup(&layout, 7, true, now + TimeDelta::days(1)).is_some());
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub fn auto_cleanup(
+    layout: &Layout,
+    ttl_days: u32,
+    clean_old_versions: bool,
+    now: DateTime<Utc>,
+) -> Option<EvictReport> {
+    if !gc_due(layout, now) {
+        return None;
+    }
+    if !is_our_cache(layout.root()) {
+        tracing::debug!(root = %layout.root().display(), "no codetags cache here: automatic cleanup skipped");
+        return None;
+    }
+    let mut report = EvictReport::default();
+    let marker = layout.gc_marker_path();
+    if let Err(e) = write_marker(layout.root(), &marker, now) {
+        tracing::debug!(path = %marker.display(), error = %e, "cannot record the cleanup: skipped");
+        report.errors.push((marker, e.to_string()));
+        return Some(report);
+    }
+    let opts = EvictOptions::new(now);
+    let ttl = (ttl_days > 0).then(|| TimeDelta::days(i64::from(ttl_days)));
+    let runs = [
+        Some(prune_old(layout, ttl, &opts)),
+        clean_old_versions.then(|| clear_old_versions(layout, &opts)),
+    ];
+    for run in runs.into_iter().flatten() {
+        match run {
+            Ok(part) => report.merge(part),
+            Err(e) => report
+                .errors
+                .push((layout.root().to_owned(), e.to_string())),
+        }
+    }
+    Some(report)
+}
+
+/// Writes the marker atomically (temp file + rename), so a concurrent reader never sees half.
+fn write_marker(root: &Path, marker: &Path, now: DateTime<Utc>) -> std::io::Result<()> {
+    static COUNTER: AtomicU64 = AtomicU64::new(0);
+    let temp = root.join(format!(
+        "{TEMP_PREFIX}gc-{}-{}",
+        std::process::id(),
+        COUNTER.fetch_add(1, Ordering::Relaxed)
+    ));
+    // `create_new` never follows a link planted under the temp name.
+    let written = fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(&temp)
+        .and_then(|mut file| writeln!(file, "{}", now.to_rfc3339()))
+        .and_then(|()| fs::rename(&temp, marker));
+    if written.is_err() {
+        // Best effort: a leftover temp file is removed by a later cleanup anyway.
+        let _ = fs::remove_file(&temp);
+    }
+    written
+}

@@ -68,7 +68,54 @@ impl FileTags {
 /// ```
 pub fn extract_tags(bytes: &[u8], schema: Schema) -> Result<FileTags, DecodeError> {
     let source = decode(bytes)?;
-    Ok(extract(&source.text, bytes, schema))
+    Ok(extract(&source.text, bytes, None, schema))
+}
+
+/// Like [`extract_tags`] for a caller that already holds the SHA-256 of `bytes` (a scanner
+/// that hashes every file for its cache): the raw bytes are not hashed again, and the text is
+/// hashed only when decoding changed it (a BOM, CRLF, another encoding).
+///
+/// ```
+/// use codetags_parse::{extract_tags, extract_tags_prehashed, Schema};
+/// use sha2::{Digest, Sha256};
+/// let bytes = b"# TODO: retry <jdoe>\n";
+/// let digest: [u8; 32] = Sha256::digest(bytes).into();
+/// let found = extract_tags_prehashed(bytes, &digest, Schema::Pep350).unwrap();
+/// assert_eq!(found, extract_tags(bytes, Schema::Pep350).unwrap());
+/// ```
+///
+/// # Errors
+/// [`DecodeError`] when the bytes cannot be decoded (see [`decode_diagnostic`]).
+pub fn extract_tags_prehashed(
+    bytes: &[u8],
+    bytes_sha256: &[u8; 32],
+    schema: Schema,
+) -> Result<FileTags, DecodeError> {
+    let source = decode(bytes)?;
+    Ok(extract(&source.text, bytes, Some(bytes_sha256), schema))
+}
+
+/// A [`DecodeError`] as a [`DiagnosticKind::Decode`](crate::DiagnosticKind::Decode) diagnostic:
+/// the line of the offending byte and its column counted in bytes (the line could not be
+/// decoded, so there are no characters to count).
+///
+/// ```
+/// use codetags_parse::{decode, decode_diagnostic};
+/// let bytes = b"x = 1\ny = '\xff'\n";
+/// let error = decode(bytes).unwrap_err();
+/// let diagnostic = decode_diagnostic(bytes, &error);
+/// assert_eq!((diagnostic.line, diagnostic.column), (1, 5));
+/// ```
+pub fn decode_diagnostic(bytes: &[u8], error: &DecodeError) -> Diagnostic {
+    let before = &bytes[..error.offset.min(bytes.len())];
+    let line = memchr::memchr_iter(b'\n', before).count();
+    let line_start = memchr::memrchr(b'\n', before).map_or(0, |i| i + 1);
+    Diagnostic::new(
+        crate::DiagnosticKind::Decode,
+        line,
+        before.len() - line_start,
+        error.message.clone(),
+    )
 }
 
 /// Like [`extract_tags`] for text that is already decoded. `\r\n` and lone `\r` are normalised
@@ -87,16 +134,19 @@ pub fn extract_tags_from_str(text: &str, schema: Schema) -> FileTags {
     } else {
         Cow::Borrowed(text)
     };
-    extract(&normalised, text.as_bytes(), schema)
+    extract(&normalised, text.as_bytes(), None, schema)
 }
 
-fn extract(text: &str, raw: &[u8], schema: Schema) -> FileTags {
-    let source_digest = sha256_hex(text.as_bytes());
+fn extract(text: &str, raw: &[u8], raw_sha256: Option<&[u8; 32]>, schema: Schema) -> FileTags {
+    let source_bytes_digest = match raw_sha256 {
+        Some(digest) => hex(digest),
+        None => hex(&Sha256::digest(raw).into()),
+    };
     // Usually (UTF-8, no BOM, LF) the text is the raw bytes: hash once.
-    let source_bytes_digest = if raw == text.as_bytes() {
-        source_digest.clone()
+    let source_digest = if raw == text.as_bytes() {
+        source_bytes_digest.clone()
     } else {
-        sha256_hex(raw)
+        hex(&Sha256::digest(text.as_bytes()).into())
     };
     let scan = comment_blocks(text);
     let mut tags = Vec::new();
@@ -119,11 +169,10 @@ fn extract(text: &str, raw: &[u8], schema: Schema) -> FileTags {
     }
 }
 
-fn sha256_hex(bytes: &[u8]) -> String {
+fn hex(digest: &[u8; 32]) -> String {
     const HEX: &[u8; 16] = b"0123456789abcdef";
-    let digest = Sha256::digest(bytes);
     let mut out = String::with_capacity(64);
-    for byte in digest.iter() {
+    for byte in digest {
         out.push(char::from(HEX[usize::from(byte >> 4)]));
         out.push(char::from(HEX[usize::from(byte & 0xf)]));
     }
@@ -137,7 +186,7 @@ mod tests {
     #[test]
     fn digest_of_empty_input() {
         assert_eq!(
-            sha256_hex(b""),
+            hex(&Sha256::digest(b"").into()),
             "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
         );
     }

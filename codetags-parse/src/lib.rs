@@ -13,7 +13,9 @@ pub mod tag;
 
 pub use comments::{BlockScan, Comment, CommentBlock, CommentScan, comment_blocks, find_comments};
 pub use diagnostic::{Diagnostic, DiagnosticKind};
-pub use extract::{FileTags, extract_tags, extract_tags_from_str};
+pub use extract::{
+    FileTags, decode_diagnostic, extract_tags, extract_tags_from_str, extract_tags_prehashed,
+};
 pub use grammar::{BlockTags, parse_block};
 pub use schema::{Schema, UnknownSchema};
 pub use source::{DecodeError, Source, decode};

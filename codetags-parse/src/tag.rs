@@ -245,12 +245,12 @@ impl Serialize for PycodetagsRecord<'_> {
 }
 
 /// A list of tags as pycodetags' JSON array.
-struct Records<'a>(&'a [Tag]);
+struct Records<'a>(Vec<&'a Tag>);
 
 impl Serialize for Records<'_> {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         let mut seq = serializer.serialize_seq(Some(self.0.len()))?;
-        for tag in self.0 {
+        for tag in &self.0 {
             seq.serialize_element(&tag.pycodetags())?;
         }
         seq.end()
@@ -269,11 +269,14 @@ impl Serialize for Records<'_> {
 /// let text = String::from_utf8(out).unwrap();
 /// assert!(text.starts_with("[\n  {\n    \"code_tag\": \"TODO\",\n    \"comment\": \"caf\\u00e9\","));
 /// ```
-pub fn write_pycodetags_json<W: io::Write>(tags: &[Tag], writer: W) -> io::Result<()> {
+pub fn write_pycodetags_json<'a, W: io::Write>(
+    tags: impl IntoIterator<Item = &'a Tag>,
+    writer: W,
+) -> io::Result<()> {
     let mut writer = writer;
     {
         let mut ser = serde_json::Serializer::with_formatter(&mut writer, PythonFormatter::new());
-        Records(tags)
+        Records(tags.into_iter().collect())
             .serialize(&mut ser)
             .map_err(io::Error::other)?;
     }

@@ -1,0 +1,152 @@
+//! Command-line arguments (clap derive).
+
+use crate::render::Format;
+use clap::{ArgAction, Args, Parser, Subcommand, ValueEnum};
+use std::path::PathBuf;
+
+/// Find structured code tags (TODO, FIXME, BUG, …) in Python source trees, fast, with a
+/// persistent cache.
+#[derive(Debug, Parser)]
+#[command(name = "codetags", version, about, max_term_width = 100)]
+pub struct Cli {
+    /// Options every command understands.
+    #[command(flatten)]
+    pub global: GlobalArgs,
+    /// The command.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Options every command understands.
+#[derive(Debug, Args)]
+pub struct GlobalArgs {
+    /// More log output on stderr (-v info, -vv debug, -vvv trace); RUST_LOG overrides.
+    #[arg(short, long, action = ArgAction::Count, global = true)]
+    pub verbose: u8,
+    /// Less output on stderr (-q: no summary lines, -qq: no warnings either).
+    #[arg(short, long, action = ArgAction::Count, global = true, conflicts_with = "verbose")]
+    pub quiet: u8,
+    /// The pyproject.toml to read (default: the nearest one at or above the working directory,
+    /// else at or above the first path scanned).
+    #[arg(long, global = true, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// The cache root (default: .pycodetags_cache beside the pyproject.toml; env:
+    /// PYCODETAGS_CACHE_DIR).
+    #[arg(long, global = true, value_name = "DIR")]
+    pub cache_dir: Option<PathBuf>,
+}
+
+impl GlobalArgs {
+    /// `--cache-dir`, else a non-empty `PYCODETAGS_CACHE_DIR`.
+    pub fn cache_dir(&self) -> Option<PathBuf> {
+        self.cache_dir.clone().or_else(|| {
+            std::env::var_os("PYCODETAGS_CACHE_DIR")
+                .filter(|v| !v.is_empty())
+                .map(PathBuf::from)
+        })
+    }
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Scan paths for code tags.
+    Scan(ScanArgs),
+    /// Inspect or clean the cache.
+    #[command(subcommand)]
+    Cache(CacheCommand),
+}
+
+/// When to colour text output.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ColorChoice {
+    /// Colour when stdout is a terminal and NO_COLOR is unset.
+    Auto,
+    /// Always colour.
+    Always,
+    /// Never colour.
+    Never,
+}
+
+/// `codetags scan`.
+#[derive(Debug, Args)]
+pub struct ScanArgs {
+    /// Folders or files to scan (default: `src` from [tool.pycodetags], else `.`).
+    #[arg(value_name = "PATH")]
+    pub paths: Vec<PathBuf>,
+    /// Output format.
+    #[arg(short, long, value_enum, default_value_t = Format::Text)]
+    pub format: Format,
+    /// Write the output to FILE (atomically) instead of stdout.
+    #[arg(short, long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// Only report these tags, e.g. --tags TODO,FIXME (case-insensitive).
+    #[arg(long, value_delimiter = ',', value_name = "TAGS")]
+    pub tags: Vec<String>,
+    /// Exit with 1 when any diagnostic was raised.
+    #[arg(long)]
+    pub strict: bool,
+    /// Override the configured schema (PEP350, TDG, DATA, folk, auto) for every file.
+    #[arg(long, value_name = "SCHEMA")]
+    pub schema: Option<String>,
+    /// Also scan files with these extensions (besides the configured ones), e.g. --ext pyi.
+    #[arg(long = "ext", value_delimiter = ',', value_name = "EXT")]
+    pub extensions: Vec<String>,
+    /// Follow symbolic links.
+    #[arg(short = 'L', long)]
+    pub follow_symlinks: bool,
+    /// Worker threads (default: one per CPU).
+    #[arg(short = 'j', long, value_name = "N", default_value_t = 0)]
+    pub threads: usize,
+    /// Neither read nor write the cache (env: PYCODETAGS_NO_CACHE=1).
+    #[arg(long)]
+    pub no_cache: bool,
+    /// Remove the cache folders of other codetags versions before scanning.
+    #[arg(long)]
+    pub clean_old_caches: bool,
+    /// Colour the text and summary output.
+    #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
+    pub color: ColorChoice,
+}
+
+/// `codetags cache …`.
+#[derive(Debug, Subcommand)]
+pub enum CacheCommand {
+    /// Entries and bytes per version and per day, and the last scan's hits and misses.
+    Stats,
+    /// Remove entries older than the TTL (ttl_days).
+    Prune(EvictArgs),
+    /// Remove every entry (keeps .gitignore and CACHEDIR.TAG).
+    Clear(EvictArgs),
+    /// Remove the folders of other codetags versions.
+    CleanOldVersions(EvictArgs),
+    /// Print the cache root.
+    Dir,
+}
+
+/// Options of the removing cache commands.
+#[derive(Debug, Args)]
+pub struct EvictArgs {
+    /// Report what would be removed, remove nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Proceed even when the folder lacks codetags' CACHEDIR.TAG.
+    #[arg(long)]
+    pub force: bool,
+}
+
+impl ScanArgs {
+    /// `--no-cache`, or `PYCODETAGS_NO_CACHE` set to anything but empty, `0`, `false`, `no`
+    /// or `off`.
+    pub fn no_cache(&self) -> bool {
+        self.no_cache || env_flag("PYCODETAGS_NO_CACHE")
+    }
+}
+
+/// Whether a boolean environment switch is on (unset and empty mean off).
+fn env_flag(name: &str) -> bool {
+    std::env::var(name).is_ok_and(|v| {
+        let v = v.trim().to_ascii_lowercase();
+        !matches!(v.as_str(), "" | "0" | "false" | "no" | "off")
+    })
+}

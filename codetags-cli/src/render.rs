@@ -1,0 +1,234 @@
+//! Output: `text` (one line per tag), `json` (pycodetags 0.8.1 records) and `summary` (counts
+//! by tag and by folder), and the diagnostics lines for stderr.
+
+use crate::engine::Tag;
+use crate::scan::ScanOutcome;
+use codetags_parse::FieldValue;
+use std::collections::BTreeMap;
+use std::io::{self, Write};
+use std::path::Path;
+
+/// An output format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    /// One line per tag: `path:line:col: TAG title <fields>`.
+    Text,
+    /// A JSON array of pycodetags 0.8.1 records.
+    Json,
+    /// Counts by tag and by folder.
+    Summary,
+}
+
+/// How to render.
+#[derive(Debug, Clone, Default)]
+pub struct RenderOptions {
+    /// Only these tag names (upper-cased); empty = all.
+    pub tags: Vec<String>,
+    /// ANSI colours (text and summary only).
+    pub color: bool,
+}
+
+impl RenderOptions {
+    /// Whether a tag passes the `--tags` filter (case-insensitive).
+    pub fn keeps(&self, tag: &Tag) -> bool {
+        self.tags.is_empty()
+            || self
+                .tags
+                .iter()
+                .any(|t| t.eq_ignore_ascii_case(&tag.code_tag))
+    }
+}
+
+/// The tags of `outcome` that pass the filter, in output order.
+pub fn selected<'a>(
+    outcome: &'a ScanOutcome,
+    options: &'a RenderOptions,
+) -> impl Iterator<Item = &'a Tag> + 'a {
+    outcome
+        .files
+        .iter()
+        .flat_map(|f| f.tags.iter())
+        .filter(|t| options.keeps(t))
+}
+
+/// Writes `outcome` in `format`.
+///
+/// ```
+/// use codetags_cli::{config::ProjectConfig, render::{render, Format, RenderOptions}, scan::{scan, ScanRequest}};
+/// let dir = tempfile::tempdir().unwrap();
+/// std::fs::write(dir.path().join("a.py"), "# TODO: tidy <p:1>\n").unwrap();
+/// let outcome = scan(&ScanRequest::new(vec![dir.path().into()], ProjectConfig::defaults(dir.path()))).unwrap();
+/// let mut out = Vec::new();
+/// render(&outcome, Format::Text, &RenderOptions::default(), &mut out).unwrap();
+/// assert!(String::from_utf8(out).unwrap().ends_with("a.py:1:1: TODO tidy <p=1>\n"));
+/// ```
+pub fn render(
+    outcome: &ScanOutcome,
+    format: Format,
+    options: &RenderOptions,
+    out: &mut dyn Write,
+) -> io::Result<()> {
+    match format {
+        Format::Text => render_text(outcome, options, out),
+        Format::Json => codetags_parse::write_pycodetags_json(selected(outcome, options), out),
+        Format::Summary => render_summary(outcome, options, out),
+    }
+}
+
+const RESET: &str = "\x1b[0m";
+const BOLD: &str = "\x1b[1m";
+const DIM: &str = "\x1b[2m";
+
+fn tag_color(name: &str) -> &'static str {
+    match name {
+        "FIXME" | "BUG" | "XXX" | "CAUTION" | "WARNING" => "\x1b[31m",
+        "TODO" | "REQ" | "RFE" | "IDEA" => "\x1b[33m",
+        "HACK" => "\x1b[35m",
+        "DONE" => "\x1b[32m",
+        _ => "\x1b[36m",
+    }
+}
+
+fn render_text(
+    outcome: &ScanOutcome,
+    options: &RenderOptions,
+    out: &mut dyn Write,
+) -> io::Result<()> {
+    for file in &outcome.files {
+        let path = file.path.to_string_lossy();
+        for tag in file.tags.iter().filter(|t| options.keeps(t)) {
+            let line = tag.offsets.start_line + 1;
+            let column = tag.offsets.start_column + 1;
+            let title = tag.title.as_deref().unwrap_or(&tag.comment);
+            let fields = fields_text(tag);
+            if options.color {
+                write!(
+                    out,
+                    "{BOLD}{path}{RESET}:{line}:{column}: {}{BOLD}{}{RESET} {title}",
+                    tag_color(&tag.code_tag),
+                    tag.code_tag
+                )?;
+                if !fields.is_empty() {
+                    write!(out, " {DIM}<{fields}>{RESET}")?;
+                }
+                writeln!(out)?;
+            } else if fields.is_empty() {
+                writeln!(out, "{path}:{line}:{column}: {} {title}", tag.code_tag)?;
+            } else {
+                writeln!(
+                    out,
+                    "{path}:{line}:{column}: {} {title} <{fields}>",
+                    tag.code_tag
+                )?;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// `key=value` pairs: `id`, then data, custom and default fields in source order. Values with
+/// spaces or quotes are JSON-quoted, so the line stays unambiguous.
+fn fields_text(tag: &Tag) -> String {
+    let mut parts: Vec<String> = Vec::new();
+    if let Some(id) = &tag.tag_id {
+        parts.push(format!("id={}", quote(id)));
+    }
+    for map in [&tag.data_fields, &tag.custom_fields, &tag.default_fields] {
+        for (key, value) in map.iter() {
+            let value = match value {
+                FieldValue::Str(s) => quote(s),
+                FieldValue::List(items) => quote(&items.join(",")),
+            };
+            parts.push(format!("{key}={value}"));
+        }
+    }
+    parts.join(" ")
+}
+
+fn quote(value: &str) -> String {
+    if !value.is_empty()
+        && !value
+            .chars()
+            .any(|c| c.is_whitespace() || c == '"' || c == '\'' || c == '<' || c == '>')
+    {
+        value.to_owned()
+    } else {
+        serde_json::to_string(value).unwrap_or_else(|_| format!("{value:?}"))
+    }
+}
+
+fn render_summary(
+    outcome: &ScanOutcome,
+    options: &RenderOptions,
+    out: &mut dyn Write,
+) -> io::Result<()> {
+    let mut by_tag: BTreeMap<&str, usize> = BTreeMap::new();
+    let mut by_folder: BTreeMap<&Path, usize> = BTreeMap::new();
+    let mut files_with_tags = 0usize;
+    let mut total = 0usize;
+    for file in &outcome.files {
+        let mut here = 0usize;
+        for tag in file.tags.iter().filter(|t| options.keeps(t)) {
+            *by_tag.entry(tag.code_tag.as_str()).or_default() += 1;
+            here += 1;
+        }
+        if here > 0 {
+            files_with_tags += 1;
+            total += here;
+            let folder = file.path.parent().unwrap_or(Path::new(""));
+            *by_folder.entry(folder).or_default() += here;
+        }
+    }
+    let (bold, reset) = if options.color {
+        (BOLD, RESET)
+    } else {
+        ("", "")
+    };
+    let width = by_folder
+        .keys()
+        .map(|p| display_folder(p).chars().count())
+        .chain(by_tag.keys().map(|t| t.chars().count()))
+        .max()
+        .unwrap_or(0);
+    writeln!(out, "{bold}Tags by type{reset}")?;
+    for (tag, count) in &by_tag {
+        writeln!(out, "  {tag:<width$}  {count:>6}")?;
+    }
+    writeln!(out, "{bold}Tags by folder{reset}")?;
+    for (folder, count) in &by_folder {
+        writeln!(out, "  {:<width$}  {count:>6}", display_folder(folder))?;
+    }
+    writeln!(
+        out,
+        "{bold}Total{reset}: {total} tags in {files_with_tags} files ({} files scanned, {} diagnostics)",
+        outcome.stats.files,
+        outcome.diagnostic_count()
+    )
+}
+
+fn display_folder(path: &Path) -> String {
+    if path.as_os_str().is_empty() {
+        ".".to_owned()
+    } else {
+        path.to_string_lossy().into_owned()
+    }
+}
+
+/// Writes one `path:line:col: message` line per diagnostic (1-based positions), sorted by path
+/// and position; returns how many were written.
+pub fn write_diagnostics(outcome: &ScanOutcome, out: &mut dyn Write) -> io::Result<usize> {
+    let mut lines: Vec<(&Path, usize, usize, String)> = Vec::new();
+    for file in &outcome.files {
+        for d in &file.diagnostics {
+            lines.push((&file.path, d.line, d.column, d.to_string()));
+        }
+    }
+    for problem in &outcome.problems {
+        lines.push((&problem.path, 0, 0, format!("1:1: {}", problem.message)));
+    }
+    lines.sort_by(|a, b| (a.0, a.1, a.2).cmp(&(b.0, b.1, b.2)));
+    for (path, _, _, text) in &lines {
+        writeln!(out, "{}:{text}", path.display())?;
+    }
+    Ok(lines.len())
+}

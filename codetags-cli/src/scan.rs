@@ -1,0 +1,628 @@
+//! The scan: walk each root in parallel, validate every file against the scan-state cache by its
+//! stat data, read and parse only what changed, and return every file's tags sorted by path and
+//! position, whatever the thread timing.
+//!
+//! # The scan state
+//! One cache entry per scan root holds a record per file: its path relative to the root, size,
+//! mtime (ns), mode, the SHA-256 of its bytes and its parsed tags and diagnostics. The entry's key
+//! is the SHA-256 of a function name and its arguments (see [`StateKey`]): the canonical root,
+//! a fingerprint of every setting that changes results, the cache format and the tool version.
+//! A warm scan of an unchanged tree therefore loads one entry, stats every file and reads none.
+//!
+//! A record is trusted only when size, mtime and mode all match **and** the file's mtime is
+//! older than the start of the scan that wrote the record by more than
+//! [`RACY_GRANULARITY_NS`]: a file changed in the same timestamp tick as that scan (git's
+//! "racily clean" problem) is re-read. A file whose stat changed is read and hashed; it is
+//! re-parsed only when the hash differs.
+
+use crate::config::ProjectConfig;
+use crate::engine::{self, Tag};
+use crate::walk::{self, WalkOptions, WalkedFile};
+use codetags_parse::Diagnostic;
+use serde::{Deserialize, Serialize};
+use std::path::{Component, Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+/// A file whose mtime is within this many nanoseconds of (or after) the start of the scan that
+/// recorded it is re-read next time, however its stat data looks. Two seconds covers the
+/// coarsest common timestamp granularity (FAT, some network file systems).
+pub const RACY_GRANULARITY_NS: i64 = 2_000_000_000;
+
+/// Bumped whenever [`ScanState`]'s encoding changes (postcard is not self-describing).
+pub const STATE_FORMAT: u32 = 1;
+
+/// The function name hashed into every scan-state key.
+pub const STATE_FUNCTION: &str = "codetags_cli::scan::scan_root";
+
+/// What to scan and how.
+#[derive(Debug, Clone)]
+pub struct ScanRequest {
+    /// Paths (folders or files) to scan; empty means the config's `src`, else `.`.
+    pub paths: Vec<PathBuf>,
+    /// The project configuration (schema, excludes, extensions).
+    pub config: ProjectConfig,
+    /// Where scan state is cached; `None` scans without any cache.
+    pub cache: Option<Arc<dyn StateStore>>,
+    /// Worker threads; 0 = one per CPU.
+    pub threads: usize,
+    /// Follow symbolic links.
+    pub follow_symlinks: bool,
+    /// A folder never walked (the cache root, when it lies inside the tree).
+    pub skip_dir: Option<PathBuf>,
+    /// Incremented once per file visited, for a progress display.
+    pub progress: Option<Arc<AtomicUsize>>,
+}
+
+impl ScanRequest {
+    /// A request for `paths` with `config`, no cache, one thread per CPU.
+    ///
+    /// ```
+    /// use codetags_cli::{config::ProjectConfig, scan::{scan, ScanRequest}};
+    /// let dir = tempfile::tempdir().unwrap();
+    /// std::fs::write(dir.path().join("a.py"), "x = 1  # TODO: tidy up <alice>\n").unwrap();
+    /// let request = ScanRequest::new(vec![dir.path().to_path_buf()], ProjectConfig::defaults(dir.path()));
+    /// let outcome = scan(&request).unwrap();
+    /// assert_eq!(outcome.tag_count(), 1);
+    /// assert_eq!(outcome.stats.files, 1);
+    /// ```
+    pub fn new(paths: Vec<PathBuf>, config: ProjectConfig) -> Self {
+        Self {
+            paths,
+            config,
+            cache: None,
+            threads: 0,
+            follow_symlinks: false,
+            skip_dir: None,
+            progress: None,
+        }
+    }
+}
+
+impl ScanRequest {
+    /// Caches scan state in the filesystem cache at `root` with default settings
+    /// (`[tool.pycodetags.cache]` defaults: versioned, dated, 7-day TTL, uncompressed).
+    ///
+    /// ```
+    /// use codetags_cli::{config::ProjectConfig, scan::{scan, ScanRequest}};
+    /// let dir = tempfile::tempdir().unwrap();
+    /// std::fs::write(dir.path().join("a.py"), "# TODO: cache me <p:1>\n").unwrap();
+    /// let request = ScanRequest::new(vec![dir.path().into()], ProjectConfig::defaults(dir.path()))
+    ///     .with_cache_dir(dir.path().join(".pycodetags_cache"));
+    /// let cold = scan(&request).unwrap();
+    /// assert_eq!((cold.stats.parsed, cold.stats.states_written), (1, 1));
+    /// ```
+    pub fn with_cache_dir(mut self, root: impl AsRef<Path>) -> Self {
+        let settings = cache_core::CacheSettings::default();
+        let store = crate::cache::CoreStateStore::open(root.as_ref(), &settings);
+        self.skip_dir = Some(root.as_ref().to_path_buf());
+        self.cache = Some(Arc::new(store));
+        self
+    }
+}
+
+/// Storage for scan states; [`crate::cache::CoreStateStore`] is the real one (cache-core).
+pub trait StateStore: std::fmt::Debug + Send + Sync {
+    /// The state stored under `key`, if any and if it decodes.
+    fn load(&self, key: &StateKey) -> Option<ScanState>;
+    /// Stores `state` under `key`; failures are logged, never fatal.
+    fn store(&self, key: &StateKey, state: &ScanState);
+}
+
+/// The arguments a scan state is keyed on (hashed with [`STATE_FUNCTION`] by the store).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StateKey {
+    /// [`STATE_FORMAT`].
+    pub format: u32,
+    /// The scan root, canonicalised.
+    pub root: String,
+    /// Every setting that changes results (see [`config_fingerprint`]).
+    pub config: String,
+    /// This tool's version.
+    pub tool_version: String,
+}
+
+/// The cached result of scanning one root.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct ScanState {
+    /// When the scan that produced this state started (ns since the Unix epoch).
+    pub started_ns: i64,
+    /// One record per file, sorted by `rel`.
+    pub files: Vec<FileRecord>,
+}
+
+/// What was known about one file.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FileRecord {
+    /// Path relative to the scan root, `/`-separated.
+    pub rel: String,
+    /// Size, mtime (ns) and mode when the file was read.
+    pub stat: FileStat,
+    /// SHA-256 of the file's bytes.
+    pub content: [u8; 32],
+    /// Tags found, in source order, `file_path` unset.
+    pub tags: Vec<Tag>,
+    /// Problems found while parsing.
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+/// The stat data a record is validated with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FileStat {
+    /// Size in bytes.
+    pub size: u64,
+    /// Modification time, ns since the Unix epoch.
+    pub mtime_ns: i64,
+    /// Unix mode bits (0 elsewhere).
+    pub mode: u32,
+}
+
+impl FileStat {
+    /// The stat data of `metadata`.
+    pub fn of(metadata: &std::fs::Metadata) -> Self {
+        Self {
+            size: metadata.len(),
+            mtime_ns: mtime_ns(metadata),
+            mode: mode_of(metadata),
+        }
+    }
+}
+
+#[cfg(unix)]
+fn mtime_ns(metadata: &std::fs::Metadata) -> i64 {
+    use std::os::unix::fs::MetadataExt;
+    metadata
+        .mtime()
+        .saturating_mul(1_000_000_000)
+        .saturating_add(metadata.mtime_nsec())
+}
+
+#[cfg(not(unix))]
+fn mtime_ns(metadata: &std::fs::Metadata) -> i64 {
+    metadata.modified().map(system_time_ns).unwrap_or(0)
+}
+
+#[cfg(unix)]
+fn mode_of(metadata: &std::fs::Metadata) -> u32 {
+    use std::os::unix::fs::MetadataExt;
+    metadata.mode()
+}
+
+#[cfg(not(unix))]
+fn mode_of(metadata: &std::fs::Metadata) -> u32 {
+    u32::from(metadata.permissions().readonly())
+}
+
+fn system_time_ns(t: SystemTime) -> i64 {
+    match t.duration_since(UNIX_EPOCH) {
+        Ok(d) => i64::try_from(d.as_nanos()).unwrap_or(i64::MAX),
+        Err(e) => -i64::try_from(e.duration().as_nanos()).unwrap_or(i64::MAX),
+    }
+}
+
+/// One scanned file in the outcome.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ScannedFile {
+    /// The path to show: the scan root as given, joined with the file's relative path.
+    pub path: PathBuf,
+    /// Its tags, sorted by position, `file_path` set to `path`.
+    pub tags: Vec<Tag>,
+    /// Parse problems (decode, tokenize, malformed tags), sorted by position.
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+/// A file or folder that could not be read: reported as a diagnostic, never cached.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReadProblem {
+    /// The path concerned.
+    pub path: PathBuf,
+    /// The reason.
+    pub message: String,
+}
+
+/// Counts of what a scan did.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ScanStats {
+    /// Files selected by the walk.
+    pub files: usize,
+    /// Files served from the cache on stat data alone (not read).
+    pub hits: usize,
+    /// Files read (no record, changed stat data, or racy timestamps).
+    pub misses: usize,
+    /// Files read whose content hash matched the record, so were not re-parsed.
+    pub revalidated: usize,
+    /// Files parsed.
+    pub parsed: usize,
+    /// Files or folders that could not be read.
+    pub unreadable: usize,
+    /// Records dropped because their file is gone.
+    pub removed: usize,
+    /// Scan roots whose state was found in the cache.
+    pub states_loaded: usize,
+    /// Scan roots whose state was written back.
+    pub states_written: usize,
+}
+
+/// What a scan found, sorted by path.
+#[derive(Debug, Clone, Default)]
+pub struct ScanOutcome {
+    /// Every file scanned, sorted by path.
+    pub files: Vec<ScannedFile>,
+    /// Files and folders that could not be read, sorted by path.
+    pub problems: Vec<ReadProblem>,
+    /// Counters.
+    pub stats: ScanStats,
+    /// Wall time of the scan.
+    pub elapsed: Duration,
+}
+
+impl ScanOutcome {
+    /// The number of tags found.
+    pub fn tag_count(&self) -> usize {
+        self.files.iter().map(|f| f.tags.len()).sum()
+    }
+
+    /// The number of diagnostics: parse problems plus unreadable paths.
+    pub fn diagnostic_count(&self) -> usize {
+        self.files
+            .iter()
+            .map(|f| f.diagnostics.len())
+            .sum::<usize>()
+            + self.problems.len()
+    }
+}
+
+/// Why a scan could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum ScanError {
+    /// A path to scan does not exist.
+    #[error("{path}: no such file or directory")]
+    MissingPath {
+        /// The path as given.
+        path: PathBuf,
+    },
+}
+
+/// A scan root, resolved.
+#[derive(Debug)]
+struct Root {
+    given: PathBuf,
+    display: PathBuf,
+    canonical: PathBuf,
+    match_prefix: String,
+}
+
+/// Scans the request's paths. Bad files never abort the scan: they become diagnostics.
+///
+/// ```
+/// use codetags_cli::{config::ProjectConfig, scan::{scan, ScanRequest}};
+/// let dir = tempfile::tempdir().unwrap();
+/// std::fs::write(dir.path().join("b.py"), "# FIXME: two <p:1>\n").unwrap();
+/// std::fs::write(dir.path().join("a.py"), "# TODO: one <p:2>\n").unwrap();
+/// let outcome = scan(&ScanRequest::new(vec![dir.path().into()], ProjectConfig::defaults(dir.path()))).unwrap();
+/// let names: Vec<_> = outcome.files.iter().map(|f| f.path.file_name().unwrap().to_owned()).collect();
+/// assert_eq!(names, ["a.py", "b.py"]);
+/// ```
+pub fn scan(request: &ScanRequest) -> Result<ScanOutcome, ScanError> {
+    let started = Instant::now();
+    let started_ns = system_time_ns(SystemTime::now());
+    let roots = resolve_roots(request)?;
+    let fingerprint = config_fingerprint(&request.config, request.follow_symlinks);
+    let options = WalkOptions {
+        threads: request.threads,
+        follow_symlinks: request.follow_symlinks,
+        skip_dir: request
+            .skip_dir
+            .as_ref()
+            .and_then(|d| std::path::absolute(d).ok()),
+    };
+    let mut outcome = ScanOutcome::default();
+    for root in &roots {
+        let key = StateKey {
+            format: STATE_FORMAT,
+            root: root.canonical.to_string_lossy().into_owned(),
+            config: fingerprint.clone(),
+            tool_version: crate::VERSION.to_owned(),
+        };
+        let old = request.cache.as_ref().and_then(|c| c.load(&key));
+        if old.is_some() {
+            outcome.stats.states_loaded += 1;
+        }
+        let (state, changed) = scan_root(request, root, &options, old, started_ns, &mut outcome);
+        if changed && let Some(cache) = &request.cache {
+            cache.store(&key, &state);
+            outcome.stats.states_written += 1;
+        }
+        for record in state.files {
+            let path = join_display(&root.display, &record.rel);
+            outcome.files.push(finish_file(path, record));
+        }
+    }
+    outcome.files.sort_by(|a, b| a.path.cmp(&b.path));
+    outcome.problems.sort_by(|a, b| a.path.cmp(&b.path));
+    outcome.elapsed = started.elapsed();
+    Ok(outcome)
+}
+
+/// Sets `file_path` on every tag and sorts tags and diagnostics by position.
+fn finish_file(path: PathBuf, record: FileRecord) -> ScannedFile {
+    let FileRecord {
+        mut tags,
+        mut diagnostics,
+        ..
+    } = record;
+    let shown = path.to_string_lossy();
+    for tag in &mut tags {
+        engine::set_file_path(tag, &shown);
+    }
+    tags.sort_by_key(engine::tag_position);
+    diagnostics.sort_by_key(|d| (d.line, d.column));
+    ScannedFile {
+        path,
+        tags,
+        diagnostics,
+    }
+}
+
+/// What the per-file visitor decided.
+enum Visit {
+    /// The old record at this index is valid on its stat data: the file was not read.
+    Keep(usize),
+    /// The file was read and its content hash matches the old record at this index.
+    Revalidated(usize, FileStat),
+    /// A new record.
+    Fresh(FileRecord),
+    /// Unreadable.
+    Problem(ReadProblem),
+    /// A file whose name is not UTF-8: scanned, never cached.
+    Uncached(PathBuf, FileRecord),
+}
+
+fn scan_root(
+    request: &ScanRequest,
+    root: &Root,
+    options: &WalkOptions,
+    old: Option<ScanState>,
+    started_ns: i64,
+    outcome: &mut ScanOutcome,
+) -> (ScanState, bool) {
+    let old = old.unwrap_or_default();
+    let config = &request.config;
+    let trusted_before = old.started_ns.saturating_sub(RACY_GRANULARITY_NS);
+    let visit = |file: WalkedFile<'_>| -> Option<(String, Visit)> {
+        if let Some(progress) = &request.progress {
+            progress.fetch_add(1, Ordering::Relaxed);
+        }
+        let stat = FileStat::of(&file.metadata);
+        let previous = if file.rel_exact {
+            old.files
+                .binary_search_by(|r| r.rel.as_str().cmp(&file.rel))
+                .ok()
+        } else {
+            None
+        };
+        if let Some(i) = previous
+            && old.files[i].stat == stat
+            && stat.mtime_ns < trusted_before
+        {
+            return Some((file.rel, Visit::Keep(i)));
+        }
+        let bytes = match read_file(file.path, stat.size) {
+            Ok(bytes) => bytes,
+            Err(err) => {
+                return Some((
+                    file.rel,
+                    Visit::Problem(ReadProblem {
+                        path: join_display(&root.display, &relative_of(root, file.path)),
+                        message: format!("cannot read: {err}"),
+                    }),
+                ));
+            }
+        };
+        let content = engine::content_hash(&bytes);
+        if let Some(i) = previous
+            && old.files[i].content == content
+        {
+            return Some((file.rel, Visit::Revalidated(i, stat)));
+        }
+        let match_rel = walk::join_posix(&root.match_prefix, &file.rel);
+        let parsed = engine::extract(&bytes, &content, config.schema_for(&match_rel));
+        let record = FileRecord {
+            rel: file.rel.clone(),
+            stat,
+            content,
+            tags: parsed.tags,
+            diagnostics: parsed.diagnostics,
+        };
+        if file.rel_exact {
+            Some((file.rel, Visit::Fresh(record)))
+        } else {
+            let display = join_display(&root.display, &relative_of(root, file.path));
+            Some((file.rel, Visit::Uncached(display, record)))
+        }
+    };
+    let (mut visits, walk_errors) =
+        walk::walk(&root.given, &root.match_prefix, config, options, visit);
+    visits.sort_by(|a, b| a.0.cmp(&b.0));
+
+    let stats = &mut outcome.stats;
+    stats.unreadable += walk_errors.len();
+    for err in walk_errors {
+        outcome.problems.push(ReadProblem {
+            path: err
+                .path
+                .map(|p| strip_curdir(&p))
+                .unwrap_or_else(|| root.display.clone()),
+            message: err.message,
+        });
+    }
+    let mut old_files: Vec<Option<FileRecord>> = old.files.into_iter().map(Some).collect();
+    let old_len = old_files.len();
+    let mut files = Vec::with_capacity(visits.len());
+    let mut changed = false;
+    let mut kept = 0usize;
+    for (_, visit) in visits {
+        match visit {
+            Visit::Keep(i) => {
+                if let Some(record) = old_files.get_mut(i).and_then(Option::take) {
+                    stats.files += 1;
+                    stats.hits += 1;
+                    kept += 1;
+                    files.push(record);
+                }
+            }
+            Visit::Revalidated(i, stat) => {
+                if let Some(mut record) = old_files.get_mut(i).and_then(Option::take) {
+                    stats.files += 1;
+                    stats.misses += 1;
+                    stats.revalidated += 1;
+                    kept += 1;
+                    // Rewritten when the stat data moved, or when only the scan time did but
+                    // that makes a racily-clean record trusted from now on (a file dated in
+                    // the future stays untrusted and is not rewritten on every scan).
+                    let now_trusted =
+                        stat.mtime_ns < started_ns.saturating_sub(RACY_GRANULARITY_NS);
+                    changed |= record.stat != stat || now_trusted;
+                    record.stat = stat;
+                    files.push(record);
+                }
+            }
+            Visit::Fresh(record) => {
+                stats.files += 1;
+                stats.misses += 1;
+                stats.parsed += 1;
+                changed = true;
+                files.push(record);
+            }
+            Visit::Uncached(path, record) => {
+                stats.files += 1;
+                stats.misses += 1;
+                stats.parsed += 1;
+                outcome.files.push(finish_file(path, record));
+            }
+            Visit::Problem(problem) => {
+                stats.unreadable += 1;
+                outcome.problems.push(problem);
+            }
+        }
+    }
+    let removed = old_len - kept;
+    stats.removed += removed;
+    if removed > 0 {
+        changed = true;
+    }
+    let state = ScanState { started_ns, files };
+    (state, changed)
+}
+
+/// Reads a whole file into a fresh buffer sized from its stat data, so most files take one
+/// allocation and one `read` call plus the one that sees the end.
+fn read_file(path: &Path, size_hint: u64) -> std::io::Result<Vec<u8>> {
+    use std::io::Read;
+    let mut file = std::fs::File::open(path)?;
+    let mut bytes = Vec::with_capacity(usize::try_from(size_hint).unwrap_or(0).saturating_add(1));
+    file.read_to_end(&mut bytes)?;
+    Ok(bytes)
+}
+
+fn relative_of(root: &Root, path: &Path) -> String {
+    walk::relative_posix(&root.given, path)
+}
+
+/// The root as given joined with `rel`, without a leading `./`.
+fn join_display(display_root: &Path, rel: &str) -> PathBuf {
+    if rel.is_empty() {
+        return display_root.to_path_buf();
+    }
+    let mut path = if display_root == Path::new(".") {
+        PathBuf::new()
+    } else {
+        display_root.to_path_buf()
+    };
+    for part in rel.split('/') {
+        path.push(part);
+    }
+    path
+}
+
+fn strip_curdir(path: &Path) -> PathBuf {
+    let stripped: PathBuf = path
+        .components()
+        .skip_while(|c| matches!(c, Component::CurDir))
+        .collect();
+    if stripped.as_os_str().is_empty() {
+        PathBuf::from(".")
+    } else {
+        stripped
+    }
+}
+
+fn resolve_roots(request: &ScanRequest) -> Result<Vec<Root>, ScanError> {
+    let config = &request.config;
+    let paths: Vec<PathBuf> = if !request.paths.is_empty() {
+        request.paths.clone()
+    } else if !config.src.is_empty() {
+        config.src.clone()
+    } else {
+        vec![PathBuf::from(".")]
+    };
+    let base = std::path::absolute(&config.base_dir).unwrap_or_else(|_| config.base_dir.clone());
+    let mut roots: Vec<Root> = Vec::new();
+    for given in paths {
+        if std::fs::symlink_metadata(&given).is_err() {
+            return Err(ScanError::MissingPath { path: given });
+        }
+        let canonical = std::fs::canonicalize(&given).map_err(|_| ScanError::MissingPath {
+            path: given.clone(),
+        })?;
+        let absolute = std::path::absolute(&given).unwrap_or_else(|_| canonical.clone());
+        let match_prefix = match absolute.strip_prefix(&base) {
+            Ok(rel) => walk::relative_posix(Path::new(""), rel),
+            Err(_) => absolute
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default(),
+        };
+        let display = strip_curdir(&given);
+        roots.push(Root {
+            given,
+            display,
+            canonical,
+            match_prefix,
+        });
+    }
+    // A root inside another root (or given twice) is scanned once, through the outer root.
+    roots.sort_by(|a, b| a.canonical.cmp(&b.canonical));
+    let mut kept: Vec<Root> = Vec::with_capacity(roots.len());
+    for root in roots {
+        if kept
+            .iter()
+            .any(|k| root.canonical.starts_with(&k.canonical))
+        {
+            continue;
+        }
+        kept.push(root);
+    }
+    Ok(kept)
+}
+
+/// Every setting that changes what a scan finds, as one string hashed into the state key:
+/// schema, `schema_paths`, `exclude`, extensions, the config directory (patterns are relative
+/// to it) and symlink following.
+pub fn config_fingerprint(config: &ProjectConfig, follow_symlinks: bool) -> String {
+    let schema_paths: Vec<(String, String)> = config
+        .schema_paths
+        .iter()
+        .map(|sp| (sp.pattern.clone(), engine::schema_name(&sp.schema)))
+        .collect();
+    serde_json::json!({
+        "base_dir": config.base_dir.to_string_lossy(),
+        "schema": engine::schema_name(&config.schema),
+        "schema_paths": schema_paths,
+        "exclude": config.exclude,
+        "extensions": config.extensions,
+        "follow_symlinks": follow_symlinks,
+    })
+    .to_string()
+}

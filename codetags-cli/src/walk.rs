@@ -1,0 +1,228 @@
+//! The parallel directory walk (the `ignore` crate, as ripgrep uses it).
+//!
+//! Honours `.gitignore` (also outside a git repository), `.ignore` and `.git/info/exclude`,
+//! skips hidden files and folders, the cache folder and `exclude` patterns; symlinks are not
+//! followed unless asked. Each selected file is handed, with its metadata, to a visitor running
+//! on the walker's threads; the results are collected per thread and returned unsorted.
+
+use crate::config::ProjectConfig;
+use ignore::{WalkBuilder, WalkState};
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+
+/// What the walker needs to know besides the configuration.
+#[derive(Debug, Clone)]
+pub struct WalkOptions {
+    /// Worker threads; 0 picks the number of CPUs.
+    pub threads: usize,
+    /// Follow symbolic links to files and folders.
+    pub follow_symlinks: bool,
+    /// A folder never entered (the cache root), compared after making it absolute.
+    pub skip_dir: Option<PathBuf>,
+}
+
+/// A file the walk selected.
+#[derive(Debug)]
+pub struct WalkedFile<'a> {
+    /// The path as the walker built it (scan root joined with the relative path).
+    pub path: &'a Path,
+    /// The path relative to the scan root, `/`-separated (empty when the root is the file);
+    /// lossy when the name is not UTF-8 (see `rel_exact`).
+    pub rel: String,
+    /// Whether `rel` spells the path exactly (false for non-UTF-8 names, which are then never
+    /// served from the cache).
+    pub rel_exact: bool,
+    /// The file's metadata (lstat, or stat when following links).
+    pub metadata: std::fs::Metadata,
+}
+
+/// A problem met while walking (an unreadable folder, a broken link): the walk goes on.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WalkError {
+    /// The path concerned, when known.
+    pub path: Option<PathBuf>,
+    /// What went wrong.
+    pub message: String,
+}
+
+/// Walks `root` and calls `visit` for every selected file, in parallel. `match_prefix` is the
+/// root's path relative to the config directory (POSIX form, empty for the directory itself),
+/// used to match `exclude` patterns.
+pub fn walk<T, F>(
+    root: &Path,
+    match_prefix: &str,
+    config: &ProjectConfig,
+    options: &WalkOptions,
+    visit: F,
+) -> (Vec<T>, Vec<WalkError>)
+where
+    T: Send,
+    F: Fn(WalkedFile<'_>) -> Option<T> + Sync,
+{
+    let mut builder = WalkBuilder::new(root);
+    builder
+        .hidden(true)
+        .git_ignore(true)
+        .git_exclude(true)
+        .git_global(false)
+        .ignore(true)
+        .parents(true)
+        .require_git(false)
+        .follow_links(options.follow_symlinks)
+        .threads(options.threads);
+    let skip_dir = options.skip_dir.clone();
+    let exclude_config = config.clone();
+    let root_owned = root.to_path_buf();
+    let prefix = match_prefix.to_owned();
+    builder.filter_entry(move |entry| {
+        if entry.depth() == 0 {
+            return true;
+        }
+        if let Some(skip) = &skip_dir
+            && entry.file_type().is_some_and(|t| t.is_dir())
+            && std::path::absolute(entry.path()).is_ok_and(|p| &p == skip)
+        {
+            return false;
+        }
+        if exclude_config.exclude.is_empty() {
+            return true;
+        }
+        let rel = relative_posix(&root_owned, entry.path());
+        !exclude_config.is_excluded(&join_posix(&prefix, &rel))
+    });
+
+    let results: Mutex<Vec<T>> = Mutex::new(Vec::new());
+    let errors: Mutex<Vec<WalkError>> = Mutex::new(Vec::new());
+    let extensions = &config.extensions;
+    builder.build_parallel().run(|| {
+        let mut sink = Sink {
+            local: Vec::new(),
+            local_errors: Vec::new(),
+            results: &results,
+            errors: &errors,
+        };
+        let visit = &visit;
+        Box::new(move |entry| {
+            let entry = match entry {
+                Ok(entry) => entry,
+                Err(err) => {
+                    sink.local_errors.push(walk_error(err));
+                    return WalkState::Continue;
+                }
+            };
+            let Some(file_type) = entry.file_type() else {
+                return WalkState::Continue;
+            };
+            let explicit = entry.depth() == 0;
+            if file_type.is_dir() || (file_type.is_symlink() && !options.follow_symlinks) {
+                return WalkState::Continue;
+            }
+            if !explicit && !has_extension(entry.path(), extensions) {
+                return WalkState::Continue;
+            }
+            let metadata = if explicit || options.follow_symlinks {
+                std::fs::metadata(entry.path())
+            } else {
+                entry
+                    .metadata()
+                    .map_err(|e| std::io::Error::other(e.to_string()))
+            };
+            match metadata {
+                Ok(metadata) if metadata.is_file() => {
+                    let rel = relative_posix(root, entry.path());
+                    let rel_exact = entry.path().to_str().is_some();
+                    if let Some(item) = visit(WalkedFile {
+                        path: entry.path(),
+                        rel,
+                        rel_exact,
+                        metadata,
+                    }) {
+                        sink.local.push(item);
+                    }
+                }
+                Ok(_) => {}
+                Err(err) => sink.local_errors.push(WalkError {
+                    path: Some(entry.path().to_path_buf()),
+                    message: err.to_string(),
+                }),
+            }
+            WalkState::Continue
+        })
+    });
+    (
+        results.into_inner().unwrap_or_else(|p| p.into_inner()),
+        errors.into_inner().unwrap_or_else(|p| p.into_inner()),
+    )
+}
+
+/// Per-thread buffers, flushed into the shared vectors once when the walker drops its visitor,
+/// so threads do not contend on a lock per file.
+struct Sink<'s, T> {
+    local: Vec<T>,
+    local_errors: Vec<WalkError>,
+    results: &'s Mutex<Vec<T>>,
+    errors: &'s Mutex<Vec<WalkError>>,
+}
+
+impl<T> Drop for Sink<'_, T> {
+    fn drop(&mut self) {
+        let mut results = self.results.lock().unwrap_or_else(|p| p.into_inner());
+        results.append(&mut self.local);
+        let mut errors = self.errors.lock().unwrap_or_else(|p| p.into_inner());
+        errors.append(&mut self.local_errors);
+    }
+}
+
+fn walk_error(err: ignore::Error) -> WalkError {
+    fn path_of(err: &ignore::Error) -> Option<PathBuf> {
+        match err {
+            ignore::Error::WithPath { path, .. } => Some(path.clone()),
+            ignore::Error::WithDepth { err, .. } | ignore::Error::WithLineNumber { err, .. } => {
+                path_of(err)
+            }
+            ignore::Error::Loop { child, .. } => Some(child.clone()),
+            ignore::Error::Partial(errs) => errs.first().and_then(path_of),
+            _ => None,
+        }
+    }
+    fn message_of(err: &ignore::Error) -> String {
+        match err {
+            ignore::Error::WithPath { err, .. }
+            | ignore::Error::WithDepth { err, .. }
+            | ignore::Error::WithLineNumber { err, .. } => message_of(err),
+            other => other.to_string(),
+        }
+    }
+    WalkError {
+        path: path_of(&err),
+        message: message_of(&err),
+    }
+}
+
+fn has_extension(path: &Path, extensions: &[String]) -> bool {
+    path.extension()
+        .and_then(|e| e.to_str())
+        .is_some_and(|e| extensions.iter().any(|x| x == e))
+}
+
+/// `path` relative to `root`, with `/` separators; empty when they are equal.
+pub fn relative_posix(root: &Path, path: &Path) -> String {
+    let rel = path.strip_prefix(root).unwrap_or(path);
+    let mut out = String::new();
+    for component in rel.components() {
+        if !out.is_empty() {
+            out.push('/');
+        }
+        out.push_str(&component.as_os_str().to_string_lossy());
+    }
+    out
+}
+
+/// Joins two POSIX relative paths, either of which may be empty.
+pub fn join_posix(prefix: &str, rel: &str) -> String {
+    match (prefix.is_empty(), rel.is_empty()) {
+        (true, _) => rel.to_owned(),
+        (false, true) => prefix.to_owned(),
+        (false, false) => format!("{prefix}/{rel}"),
+    }
+}

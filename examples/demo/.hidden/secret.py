@@ -1,0 +1,1 @@
+# TODO: skipped because hidden folders are not walked <never=shown>

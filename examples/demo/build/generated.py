@@ -1,0 +1,1 @@
+# TODO: excluded by [tool.pycodetags] exclude = ["build"] <never=shown>

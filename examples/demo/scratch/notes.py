@@ -1,0 +1,1 @@
+# TODO: skipped because .ignore lists scratch/ <never=shown>

@@ -4,12 +4,18 @@
 //! `cargo bench -p codetags-parse --bench comment_finder -- --warm-up-time 1 --measurement-time 3`
 //!
 //! The stdlib is found with `python3`; without it the bench prints why and measures nothing.
+//!
+//! Criterion measures wall-clock time, which a busy machine inflates. So before the criterion
+//! groups, a `cargo bench` run also prints the CPU time of this thread per pass over the stdlib
+//! (Linux: `/proc/thread-self/schedstat`; averaged over [`CPU_PASSES`] passes because the kernel
+//! may account it in scheduler ticks). `cargo test --benches` skips that part.
 
 use codetags_parse::{comment_blocks, decode, find_comments};
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use std::hint::black_box;
 use std::path::{Path, PathBuf};
 use std::process::Command;
+use std::time::Duration;
 
 fn stdlib_dir() -> Option<PathBuf> {
     let out = Command::new("python3")
@@ -132,6 +138,37 @@ fn bench_group(c: &mut Criterion, name: &str, texts: &[String]) {
     group.finish();
 }
 
+/// Passes over the stdlib per CPU-time figure.
+const CPU_PASSES: u32 = 20;
+
+/// CPU time consumed so far by the calling thread, where Linux reports it.
+fn thread_cpu_time() -> Option<Duration> {
+    let stat = std::fs::read_to_string("/proc/thread-self/schedstat").ok()?;
+    let nanos = stat.split_whitespace().next()?.parse().ok()?;
+    Some(Duration::from_nanos(nanos))
+}
+
+/// Prints the mean CPU time of one pass of `scan` over `texts`, and the throughput it gives.
+fn report_cpu_time(name: &str, texts: &[String], scan: impl Fn(&str) -> usize) {
+    let bytes: usize = texts.iter().map(String::len).sum();
+    let Some(start) = thread_cpu_time() else {
+        eprintln!("comment_finder: no per-thread CPU time on this system; CPU figures skipped");
+        return;
+    };
+    for _ in 0..CPU_PASSES {
+        black_box(texts.iter().map(|t| scan(black_box(t))).sum::<usize>());
+    }
+    let Some(end) = thread_cpu_time() else {
+        return;
+    };
+    let per_pass = end.saturating_sub(start) / CPU_PASSES;
+    let gib_per_s = bytes as f64 / per_pass.as_secs_f64() / f64::from(1u32 << 30);
+    eprintln!(
+        "comment_finder: CPU time {name}: {:.1} ms per pass, {gib_per_s:.2} GiB/s (mean of {CPU_PASSES} passes)",
+        per_pass.as_secs_f64() * 1e3
+    );
+}
+
 fn bench(c: &mut Criterion) {
     let Some(mut texts) = stdlib_texts() else {
         eprintln!("comment_finder: python3 or its stdlib not found; nothing measured");
@@ -142,6 +179,17 @@ fn bench(c: &mut Criterion) {
         "comment_finder: {} stdlib files, {bytes} bytes",
         texts.len()
     );
+    if std::env::args().any(|arg| arg == "--bench") {
+        report_cpu_time("stdlib/find_comments", &texts, |t| {
+            find_comments(t).comments.len()
+        });
+        report_cpu_time("stdlib/comment_blocks", &texts, |t| {
+            comment_blocks(t).blocks.len()
+        });
+        report_cpu_time("stdlib/reference_memchr_scan", &texts, |t| {
+            reference_scan(t.as_bytes())
+        });
+    }
     bench_group(c, "stdlib", &texts);
     texts.sort_by_key(|t| std::cmp::Reverse(t.len()));
     texts.truncate(20);

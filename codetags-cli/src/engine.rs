@@ -1,5 +1,6 @@
 //! The one place the scanner touches codetags-parse: per-file extraction, with an undecodable
-//! file turned into an ordinary diagnostic so every problem is reported the same way.
+//! file turned into an ordinary diagnostic so every problem is reported the same way, and the
+//! content hash (SHA-256) computed only where it is needed.
 
 pub use codetags_parse::{Diagnostic, DiagnosticKind, Schema, Tag};
 use sha2::{Digest, Sha256};
@@ -19,22 +20,66 @@ pub fn content_hash(bytes: &[u8]) -> [u8; 32] {
     Sha256::digest(bytes).into()
 }
 
-/// Decodes and parses one file's bytes with `schema` through
-/// [`codetags_parse::extract_tags_prehashed`]: `content` is [`content_hash`]`(bytes)`, which the
-/// scanner needs anyway, so the bytes are hashed once.
+/// What [`extract_hashing_tagged`] produced: the parse, and the content hash when it was known
+/// or computed.
+#[derive(Debug, Clone, Default)]
+pub struct Extracted {
+    /// Tags and diagnostics, exactly as [`codetags_parse::extract_tags`] gives them.
+    pub parsed: Parsed,
+    /// [`content_hash`]`(bytes)`: the one passed in, else computed only because tags were found
+    /// (their `source_bytes_digest` is this hash); `None` for a file without tags whose hash was
+    /// not known.
+    pub content: Option<[u8; 32]>,
+}
+
+/// Decodes and parses one file's bytes with `schema`, paying for SHA-256 only where it is needed: `known` is the content hash
+/// when the caller already has it; otherwise the bytes are hashed only if the file has tags.
+/// Most files have none, so a cold scan hashes a small fraction of the tree.
 ///
-/// Never fails: an undecodable file yields no tags and one `Decode` diagnostic at the
-/// offending byte's line and column.
-pub fn extract(bytes: &[u8], content: &[u8; 32], schema: &Schema) -> Parsed {
-    match codetags_parse::extract_tags_prehashed(bytes, content, *schema) {
-        Ok(found) => Parsed {
-            tags: found.tags,
-            diagnostics: found.diagnostics,
-        },
-        Err(error) => Parsed {
-            tags: Vec::new(),
-            diagnostics: vec![codetags_parse::decode_diagnostic(bytes, &error)],
-        },
+/// The pipeline is [`codetags_parse::extract_tags`]' own, through its public pieces
+/// ([`codetags_parse::decode`], [`codetags_parse::parse_text`],
+/// [`codetags_parse::fill_digests`]). `tests/engine_parity.rs` holds it equal to `extract_tags`.
+///
+/// ```
+/// use codetags_cli::engine::{content_hash, extract_hashing_tagged, Schema};
+/// let plain = extract_hashing_tagged(b"x = 1  # just a comment\n", None, &Schema::Auto);
+/// assert!(plain.parsed.tags.is_empty() && plain.content.is_none());
+/// let bytes = b"x = 1  # TODO: tidy up <alice>\n";
+/// let tagged = extract_hashing_tagged(bytes, None, &Schema::Auto);
+/// assert_eq!(tagged.content, Some(content_hash(bytes)));
+/// assert_eq!(tagged.parsed.tags[0].comment, "tidy up");
+/// ```
+pub fn extract_hashing_tagged(
+    bytes: &[u8],
+    known: Option<&[u8; 32]>,
+    schema: &Schema,
+) -> Extracted {
+    let source = match codetags_parse::decode(bytes) {
+        Ok(source) => source,
+        Err(error) => {
+            return Extracted {
+                parsed: Parsed {
+                    tags: Vec::new(),
+                    diagnostics: vec![codetags_parse::decode_diagnostic(bytes, &error)],
+                },
+                content: known.copied(),
+            };
+        }
+    };
+    let codetags_parse::BlockTags {
+        mut tags,
+        diagnostics,
+    } = codetags_parse::parse_text(&source.text, *schema);
+    let content = if tags.is_empty() {
+        known.copied()
+    } else {
+        let content = known.copied().unwrap_or_else(|| content_hash(bytes));
+        codetags_parse::fill_digests(&mut tags, &source.text, bytes, &content);
+        Some(content)
+    };
+    Extracted {
+        parsed: Parsed { tags, diagnostics },
+        content,
     }
 }
 

@@ -4,16 +4,24 @@
 //!
 //! # The scan state
 //! One cache entry per scan root holds a record per file: its path relative to the root, size,
-//! mtime (ns), mode, the SHA-256 of its bytes and its parsed tags and diagnostics. The entry's key
-//! is the SHA-256 of a function name and its arguments (see [`StateKey`]): the canonical root,
-//! a fingerprint of every setting that changes results, the cache format and the tool version.
-//! A warm scan of an unchanged tree therefore loads one entry, stats every file and reads none.
+//! mtime (ns), mode, the SHA-256 of its bytes when known, and its parsed tags and diagnostics.
+//! The entry's key is the SHA-256 of a function name and its arguments (see [`StateKey`]): the
+//! canonical root, a fingerprint of every setting that changes results, the cache format and the
+//! tool version. A warm scan of an unchanged tree therefore loads one entry, stats every file
+//! and reads none.
 //!
 //! A record is trusted only when size, mtime and mode all match **and** the file's mtime is
 //! older than the start of the scan that wrote the record by more than
 //! [`RACY_GRANULARITY_NS`]: a file changed in the same timestamp tick as that scan (git's
 //! "racily clean" problem) is re-read. A file whose stat changed is read and hashed; it is
-//! re-parsed only when the hash differs.
+//! re-parsed only when the hash differs from the record's, or when the record has none.
+//!
+//! # When files are hashed
+//! Parsing a file costs about what hashing it costs, so a scan hashes only where a hash pays:
+//! a file with tags (their `source_bytes_digest` is the hash anyway), and a file read again
+//! because its stat data changed (to compare with the record, or to store for next time). A
+//! file seen for the first time without tags gets no hash: if its stat data changes later, it
+//! is simply re-parsed once and its hash stored then.
 
 use crate::config::ProjectConfig;
 use crate::engine::{self, Tag};
@@ -31,7 +39,7 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 pub const RACY_GRANULARITY_NS: i64 = 2_000_000_000;
 
 /// Bumped whenever [`ScanState`]'s encoding changes (postcard is not self-describing).
-pub const STATE_FORMAT: u32 = 1;
+pub const STATE_FORMAT: u32 = 2;
 
 /// The function name hashed into every scan-state key.
 pub const STATE_FUNCTION: &str = "codetags_cli::scan::scan_root";
@@ -139,8 +147,9 @@ pub struct FileRecord {
     pub rel: String,
     /// Size, mtime (ns) and mode when the file was read.
     pub stat: FileStat,
-    /// SHA-256 of the file's bytes.
-    pub content: [u8; 32],
+    /// SHA-256 of the file's bytes; `None` for a file without tags that was read only once
+    /// (see the module documentation).
+    pub content: Option<[u8; 32]>,
     /// Tags found, in source order, `file_path` unset.
     pub tags: Vec<Tag>,
     /// Problems found while parsing.
@@ -390,11 +399,17 @@ fn scan_root(
     let old = old.unwrap_or_default();
     let config = &request.config;
     let trusted_before = old.started_ns.saturating_sub(RACY_GRANULARITY_NS);
-    let visit = |file: WalkedFile<'_>| -> Option<(String, Visit)> {
+    let visit = |buffer: &mut ReadBuffer, file: WalkedFile<'_>| -> Option<(String, Visit)> {
         if let Some(progress) = &request.progress {
             progress.fetch_add(1, Ordering::Relaxed);
         }
-        let stat = FileStat::of(&file.metadata);
+        let problem = |file: &WalkedFile<'_>, message: String| {
+            let path = join_display(&root.display, &relative_of(root, file.path));
+            Some((
+                file.rel.clone(),
+                Visit::Problem(ReadProblem { path, message }),
+            ))
+        };
         let previous = if file.rel_exact {
             old.files
                 .binary_search_by(|r| r.rel.as_str().cmp(&file.rel))
@@ -402,38 +417,49 @@ fn scan_root(
         } else {
             None
         };
-        if let Some(i) = previous
-            && old.files[i].stat == stat
-            && stat.mtime_ns < trusted_before
-        {
-            return Some((file.rel, Visit::Keep(i)));
-        }
-        let bytes = match read_file(file.path, stat.size) {
-            Ok(bytes) => bytes,
-            Err(err) => {
-                return Some((
-                    file.rel,
-                    Visit::Problem(ReadProblem {
-                        path: join_display(&root.display, &relative_of(root, file.path)),
-                        message: format!("cannot read: {err}"),
-                    }),
-                ));
+        let (stat, bytes) = match previous {
+            // A known file: its stat data alone may settle it, without opening it.
+            Some(i) => {
+                let metadata = match file.metadata() {
+                    Ok(metadata) if metadata.is_file() => metadata,
+                    Ok(_) => return None,
+                    Err(err) => return problem(&file, err.to_string()),
+                };
+                let stat = FileStat::of(&metadata);
+                if old.files[i].stat == stat && stat.mtime_ns < trusted_before {
+                    return Some((file.rel, Visit::Keep(i)));
+                }
+                match buffer.read(file.path, stat.size) {
+                    Ok(bytes) => (stat, bytes),
+                    Err(err) => return problem(&file, format!("cannot read: {err}")),
+                }
             }
+            // A new file: open it and stat the open file (no second path lookup).
+            None => match buffer.open_and_read(file.path, file.known_metadata.as_ref()) {
+                Ok(Some((stat, bytes))) => (stat, bytes),
+                Ok(None) => return None,
+                Err(err) => return problem(&file, format!("cannot read: {err}")),
+            },
         };
-        let content = engine::content_hash(&bytes);
-        if let Some(i) = previous
-            && old.files[i].content == content
-        {
-            return Some((file.rel, Visit::Revalidated(i, stat)));
-        }
+        let known = match previous {
+            Some(i) => {
+                let content = engine::content_hash(bytes);
+                if old.files[i].content == Some(content) {
+                    return Some((file.rel, Visit::Revalidated(i, stat)));
+                }
+                Some(content)
+            }
+            None => None,
+        };
         let match_rel = walk::join_posix(&root.match_prefix, &file.rel);
-        let parsed = engine::extract(&bytes, &content, config.schema_for(&match_rel));
+        let extracted =
+            engine::extract_hashing_tagged(bytes, known.as_ref(), config.schema_for(&match_rel));
         let record = FileRecord {
             rel: file.rel.clone(),
             stat,
-            content,
-            tags: parsed.tags,
-            diagnostics: parsed.diagnostics,
+            content: extracted.content,
+            tags: extracted.parsed.tags,
+            diagnostics: extracted.parsed.diagnostics,
         };
         if file.rel_exact {
             Some((file.rel, Visit::Fresh(record)))
@@ -516,14 +542,84 @@ fn scan_root(
     (state, changed)
 }
 
-/// Reads a whole file into a fresh buffer sized from its stat data, so most files take one
-/// allocation and one `read` call plus the one that sees the end.
-fn read_file(path: &Path, size_hint: u64) -> std::io::Result<Vec<u8>> {
-    use std::io::Read;
-    let mut file = std::fs::File::open(path)?;
-    let mut bytes = Vec::with_capacity(usize::try_from(size_hint).unwrap_or(0).saturating_add(1));
-    file.read_to_end(&mut bytes)?;
-    Ok(bytes)
+/// A walker thread's read buffer, reused from file to file: it only grows (zero-filled once, as
+/// safe code must initialise what `read` writes into); one grown beyond
+/// [`ReadBuffer::KEEP_LIMIT`] is freed before the next file.
+#[derive(Debug, Default)]
+struct ReadBuffer {
+    bytes: Vec<u8>,
+}
+
+impl ReadBuffer {
+    /// A buffer grown beyond this many bytes (by a very large file) is not reused.
+    const KEEP_LIMIT: usize = 16 << 20;
+
+    /// Opens `path`, stats the open file (or takes the walker's `known` metadata) and reads it;
+    /// `Ok(None)` when it turns out not to be a regular file.
+    fn open_and_read(
+        &mut self,
+        path: &Path,
+        known: Option<&std::fs::Metadata>,
+    ) -> std::io::Result<Option<(FileStat, &[u8])>> {
+        let mut file = std::fs::File::open(path)?;
+        let stat = match known {
+            Some(metadata) => FileStat::of(metadata),
+            None => {
+                let metadata = file.metadata()?;
+                if !metadata.is_file() {
+                    return Ok(None);
+                }
+                FileStat::of(&metadata)
+            }
+        };
+        let bytes = self.fill(&mut file, stat.size)?;
+        Ok(Some((stat, bytes)))
+    }
+
+    /// Opens and reads `path`, whose size was `size` when stat'ed.
+    fn read(&mut self, path: &Path, size: u64) -> std::io::Result<&[u8]> {
+        let mut file = std::fs::File::open(path)?;
+        self.fill(&mut file, size)
+    }
+
+    /// Reads the file from the start with plain `read` calls into the reused buffer.
+    /// `File::read_to_end` would `fstat` and `lseek` first to size its buffer, two system calls
+    /// per file that the stat data already answers. Reading stops at EOF, or once `size` bytes
+    /// (the stat'ed size, when non-zero) are in: bytes appended after the stat change the
+    /// file's size and mtime, so the next scan reads it again anyway.
+    fn fill(&mut self, file: &mut std::fs::File, size: u64) -> std::io::Result<&[u8]> {
+        use std::io::Read;
+        let size = usize::try_from(size).unwrap_or(usize::MAX);
+        if self.bytes.len() > Self::KEEP_LIMIT {
+            // Grown by a very large file: not kept for the files that follow.
+            self.bytes = Vec::new();
+        }
+        // The stat'ed size sizes the buffer only up to a bound, beyond which it grows as bytes
+        // actually arrive (a size is not a promise).
+        let want = size.clamp(8192, Self::KEEP_LIMIT);
+        if self.bytes.len() < want {
+            self.bytes.resize(want, 0);
+        }
+        let mut filled = 0;
+        while size == 0 || filled < size {
+            if filled == self.bytes.len() {
+                let grown = self.bytes.len().saturating_mul(2);
+                self.bytes.resize(grown, 0);
+            }
+            let end = if size == 0 {
+                self.bytes.len()
+            } else {
+                size.min(self.bytes.len())
+            };
+            match file.read(&mut self.bytes[filled..end]) {
+                Ok(0) => break,
+                Ok(n) => filled += n,
+                Err(err) if err.kind() == std::io::ErrorKind::Interrupted => {}
+                Err(err) => return Err(err),
+            }
+        }
+        Ok(&self.bytes[..filled])
+    }
 }
 
 fn relative_of(root: &Root, path: &Path) -> String {
@@ -625,4 +721,61 @@ pub fn config_fingerprint(config: &ProjectConfig, follow_symlinks: bool) -> Stri
         "follow_symlinks": follow_symlinks,
     })
     .to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::ReadBuffer;
+    use std::io::Write;
+
+    fn file_with(bytes: &[u8]) -> tempfile::NamedTempFile {
+        let mut file = tempfile::NamedTempFile::new().unwrap();
+        file.write_all(bytes).unwrap();
+        file
+    }
+
+    #[test]
+    fn a_reused_buffer_returns_each_file_exactly() {
+        let mut buffer = ReadBuffer::default();
+        let big: Vec<u8> = (0..20_000u32).map(|i| (i % 251) as u8).collect();
+        let big_file = file_with(&big);
+        let small_file = file_with(b"# TODO: small\n");
+        let empty_file = file_with(b"");
+        assert_eq!(buffer.read(big_file.path(), 20_000).unwrap(), &big[..]);
+        // The stale tail of the bigger file never shows through.
+        assert_eq!(
+            buffer.read(small_file.path(), 14).unwrap(),
+            b"# TODO: small\n"
+        );
+        assert_eq!(buffer.read(empty_file.path(), 0).unwrap(), b"");
+    }
+
+    #[test]
+    fn a_wrong_size_is_not_trusted_beyond_the_snapshot_rule() {
+        let mut buffer = ReadBuffer::default();
+        let bytes: Vec<u8> = (0..30_000u32).map(|i| (i % 7) as u8 + b'a').collect();
+        let file = file_with(&bytes);
+        // Size 0 (procfs-like): read to EOF, growing past the initial capacity.
+        assert_eq!(buffer.read(file.path(), 0).unwrap(), &bytes[..]);
+        // Larger than the file (it shrank since the stat): read to EOF.
+        assert_eq!(buffer.read(file.path(), 1 << 40).unwrap(), &bytes[..]);
+        // Smaller than the file (it grew since the stat): the stat'ed prefix, which the
+        // recorded size describes; the changed size makes the next scan read it again.
+        assert_eq!(buffer.read(file.path(), 100).unwrap(), &bytes[..100]);
+    }
+
+    #[test]
+    fn a_new_file_is_stat_ed_through_its_open_handle() {
+        let mut buffer = ReadBuffer::default();
+        let file = file_with(b"x = 1\n");
+        let (stat, bytes) = buffer.open_and_read(file.path(), None).unwrap().unwrap();
+        assert_eq!((stat.size, bytes), (6, &b"x = 1\n"[..]));
+        let dir = tempfile::tempdir().unwrap();
+        assert!(buffer.open_and_read(dir.path(), None).unwrap().is_none());
+        assert!(
+            buffer
+                .open_and_read(&dir.path().join("gone.py"), None)
+                .is_err()
+        );
+    }
 }

@@ -2,8 +2,13 @@
 //!
 //! Honours `.gitignore` (also outside a git repository), `.ignore` and `.git/info/exclude`,
 //! skips hidden files and folders, the cache folder and `exclude` patterns; symlinks are not
-//! followed unless asked. Each selected file is handed, with its metadata, to a visitor running
-//! on the walker's threads; the results are collected per thread and returned unsorted.
+//! followed unless asked. Each selected file is handed to a visitor running on the walker's
+//! threads, together with a per-thread scratch value (the scanner's reusable read buffer); the
+//! results are collected per thread and returned unsorted.
+//!
+//! A plain regular file (the directory listing's `d_type` says so) is handed over without being
+//! stat'ed: the visitor stats it by path ([`WalkedFile::metadata`]) when it needs only the stat
+//! data, or opens it and stats the open file, which saves a path lookup per file.
 
 use crate::config::ProjectConfig;
 use ignore::{WalkBuilder, WalkState};
@@ -32,8 +37,37 @@ pub struct WalkedFile<'a> {
     /// Whether `rel` spells the path exactly (false for non-UTF-8 names, which are then never
     /// served from the cache).
     pub rel_exact: bool,
-    /// The file's metadata (lstat, or stat when following links).
-    pub metadata: std::fs::Metadata,
+    /// The metadata the walker already had to fetch (a root given as a file, followed links);
+    /// `None` for a plain regular file, left for the visitor to stat.
+    pub known_metadata: Option<std::fs::Metadata>,
+}
+
+impl WalkedFile<'_> {
+    /// The file's metadata: what the walker fetched, else an `lstat` of the path (the walker
+    /// hands over unfetched only entries that are not symbolic links).
+    ///
+    /// ```
+    /// use codetags_cli::walk::WalkedFile;
+    /// let dir = tempfile::tempdir().unwrap();
+    /// let path = dir.path().join("a.py");
+    /// std::fs::write(&path, "x = 1\n").unwrap();
+    /// let file = WalkedFile {
+    ///     path: &path,
+    ///     rel: "a.py".into(),
+    ///     rel_exact: true,
+    ///     known_metadata: None,
+    /// };
+    /// assert_eq!(file.metadata().unwrap().len(), 6);
+    /// ```
+    ///
+    /// # Errors
+    /// The `lstat` error, when the file vanished or cannot be reached.
+    pub fn metadata(&self) -> std::io::Result<std::fs::Metadata> {
+        match &self.known_metadata {
+            Some(metadata) => Ok(metadata.clone()),
+            None => std::fs::symlink_metadata(self.path),
+        }
+    }
 }
 
 /// A problem met while walking (an unreadable folder, a broken link): the walk goes on.
@@ -47,8 +81,24 @@ pub struct WalkError {
 
 /// Walks `root` and calls `visit` for every selected file, in parallel. `match_prefix` is the
 /// root's path relative to the config directory (POSIX form, empty for the directory itself),
-/// used to match `exclude` patterns.
-pub fn walk<T, F>(
+/// used to match `exclude` patterns. Each walker thread starts with its own `S::default()` and
+/// passes it to every `visit` call it makes (scratch space reused across files).
+///
+/// ```
+/// use codetags_cli::{config::ProjectConfig, walk::{walk, WalkOptions}};
+/// let dir = tempfile::tempdir().unwrap();
+/// std::fs::write(dir.path().join("a.py"), "# TODO: x\n").unwrap();
+/// std::fs::write(dir.path().join("notes.txt"), "not python\n").unwrap();
+/// let options = WalkOptions { threads: 1, follow_symlinks: false, skip_dir: None };
+/// let config = ProjectConfig::defaults(dir.path());
+/// let (found, errors) = walk(dir.path(), "", &config, &options, |calls: &mut usize, file| {
+///     *calls += 1;
+///     Some((file.rel, *calls))
+/// });
+/// assert_eq!(found, [("a.py".to_owned(), 1)]);
+/// assert!(errors.is_empty());
+/// ```
+pub fn walk<T, S, F>(
     root: &Path,
     match_prefix: &str,
     config: &ProjectConfig,
@@ -57,7 +107,8 @@ pub fn walk<T, F>(
 ) -> (Vec<T>, Vec<WalkError>)
 where
     T: Send,
-    F: Fn(WalkedFile<'_>) -> Option<T> + Sync,
+    S: Default + Send,
+    F: Fn(&mut S, WalkedFile<'_>) -> Option<T> + Sync,
 {
     let mut builder = WalkBuilder::new(root);
     builder
@@ -101,6 +152,7 @@ where
             results: &results,
             errors: &errors,
         };
+        let mut scratch = S::default();
         let visit = &visit;
         Box::new(move |entry| {
             let entry = match entry {
@@ -120,6 +172,20 @@ where
             if !explicit && !has_extension(entry.path(), extensions) {
                 return WalkState::Continue;
             }
+            let rel_exact = entry.path().to_str().is_some();
+            if !explicit && !options.follow_symlinks && file_type.is_file() {
+                // A regular file by its directory entry: its stat is left to the visitor.
+                let file = WalkedFile {
+                    path: entry.path(),
+                    rel: relative_posix(root, entry.path()),
+                    rel_exact,
+                    known_metadata: None,
+                };
+                if let Some(item) = visit(&mut scratch, file) {
+                    sink.local.push(item);
+                }
+                return WalkState::Continue;
+            }
             let metadata = if explicit || options.follow_symlinks {
                 std::fs::metadata(entry.path())
             } else {
@@ -129,14 +195,13 @@ where
             };
             match metadata {
                 Ok(metadata) if metadata.is_file() => {
-                    let rel = relative_posix(root, entry.path());
-                    let rel_exact = entry.path().to_str().is_some();
-                    if let Some(item) = visit(WalkedFile {
+                    let file = WalkedFile {
                         path: entry.path(),
-                        rel,
+                        rel: relative_posix(root, entry.path()),
                         rel_exact,
-                        metadata,
-                    }) {
+                        known_metadata: Some(metadata),
+                    };
+                    if let Some(item) = visit(&mut scratch, file) {
                         sink.local.push(item);
                     }
                 }
@@ -208,6 +273,13 @@ fn has_extension(path: &Path, extensions: &[String]) -> bool {
 /// `path` relative to `root`, with `/` separators; empty when they are equal.
 pub fn relative_posix(root: &Path, path: &Path) -> String {
     let rel = path.strip_prefix(root).unwrap_or(path);
+    // What the walker builds (names joined with `/`) is already in this form on Unix.
+    #[cfg(unix)]
+    if let Some(text) = rel.to_str()
+        && is_plain_posix(text)
+    {
+        return text.to_owned();
+    }
     let mut out = String::new();
     for component in rel.components() {
         if !out.is_empty() {
@@ -216,6 +288,12 @@ pub fn relative_posix(root: &Path, path: &Path) -> String {
         out.push_str(&component.as_os_str().to_string_lossy());
     }
     out
+}
+
+/// A relative path with no empty or `.` component: `Path::components` would give it back as is.
+#[cfg(unix)]
+fn is_plain_posix(text: &str) -> bool {
+    !text.starts_with('/') && text.split('/').all(|c| !c.is_empty() && c != ".")
 }
 
 /// Joins two POSIX relative paths, either of which may be empty.

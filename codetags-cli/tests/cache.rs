@@ -185,6 +185,52 @@ fn cached_output_equals_uncached_across_modify_add_delete_rename_touch() {
 }
 
 #[test]
+fn a_file_without_tags_is_hashed_only_once_its_stat_data_changes() {
+    let tree = Tree::new();
+    tree.write("src/plain.py", "x = 1  # an ordinary comment\n", 0);
+    tree.write("src/tagged.py", "# TODO: keep <p:1>\n", 0);
+    let cold = tree.scan_both();
+    assert_eq!(count(&cold, "parsed"), 2, "{cold}");
+
+    // Touched: the cold scan stored no hash for the tagless file, so it is parsed again (and
+    // its hash stored); the tagged file's hash was stored and re-validates it.
+    filetime::set_file_mtime(tree.path("src/plain.py"), past(10)).unwrap();
+    filetime::set_file_mtime(tree.path("src/tagged.py"), past(10)).unwrap();
+    let stats = tree.scan_both();
+    assert_eq!(
+        (
+            count(&stats, "misses"),
+            count(&stats, "revalidated"),
+            count(&stats, "parsed"),
+            count(&stats, "states_written")
+        ),
+        (2, 1, 1, 1),
+        "{stats}"
+    );
+
+    // Touched again: now both re-validate by hash.
+    filetime::set_file_mtime(tree.path("src/plain.py"), past(20)).unwrap();
+    filetime::set_file_mtime(tree.path("src/tagged.py"), past(20)).unwrap();
+    let stats = tree.scan_both();
+    assert_eq!(
+        (
+            count(&stats, "misses"),
+            count(&stats, "revalidated"),
+            count(&stats, "parsed")
+        ),
+        (2, 2, 0),
+        "{stats}"
+    );
+
+    // New bytes with a tag: the stored hash differs, so the file is parsed.
+    tree.write("src/plain.py", "x = 1  # FIXME: now a tag <p:1>\n", 30);
+    let out = tree.scan(true);
+    assert!(out.contains("now a tag"), "{out}");
+    assert_eq!(count(&tree.last_scan(), "parsed"), 1);
+    assert_eq!(out, tree.scan(false));
+}
+
+#[test]
 fn a_file_changed_within_the_timestamp_granularity_is_read_again() {
     let tree = Tree::new();
     // Written now: its mtime is inside the racy window of the scan that records it.

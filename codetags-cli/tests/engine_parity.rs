@@ -1,6 +1,6 @@
-//! The scanner's single-hash pipeline (`engine::extract`) gives exactly what
-//! `codetags_parse::extract_tags` gives, on every reference corpus file and demo file, in every
-//! schema.
+//! The scanner's pipeline (`engine::extract_hashing_tagged`, which hashes only files with tags)
+//! gives exactly what `codetags_parse::extract_tags` gives, on every reference corpus file and
+//! demo file, in every schema.
 
 use codetags_cli::engine::{self, DiagnosticKind, Schema};
 use std::path::{Path, PathBuf};
@@ -17,42 +17,64 @@ fn python_files(dir: &Path, out: &mut Vec<PathBuf>) {
 }
 
 #[test]
-fn engine_extract_matches_extract_tags() {
+fn hashing_only_tagged_files_matches_extract_tags_and_reports_the_hash_it_used() {
     let manifest = Path::new(env!("CARGO_MANIFEST_DIR"));
     let mut files = Vec::new();
     python_files(&manifest.join("../codetags-parse/tests/corpus"), &mut files);
     python_files(&manifest.join("../examples/demo"), &mut files);
     assert!(files.len() > 20, "fixtures missing: {files:?}");
-    let mut compared = 0;
-    let mut undecodable = 0;
+    let (mut tagged, mut untagged, mut rewritten_text) = (0, 0, 0);
     for file in &files {
         let bytes = std::fs::read(file).unwrap();
-        let content = engine::content_hash(&bytes);
+        let hash = engine::content_hash(&bytes);
         for schema in Schema::ALL {
-            let ours = engine::extract(&bytes, &content, &schema);
+            let lazy = engine::extract_hashing_tagged(&bytes, None, &schema);
+            let known = engine::extract_hashing_tagged(&bytes, Some(&hash), &schema);
+            let label = format!("{} {schema}", file.display());
+            // Given the hash, it is passed through whatever the file holds.
+            assert_eq!(known.content, Some(hash), "{label}");
+            assert_eq!(known.parsed.tags, lazy.parsed.tags, "{label}");
+            assert_eq!(known.parsed.diagnostics, lazy.parsed.diagnostics, "{label}");
             match codetags_parse::extract_tags(&bytes, schema) {
                 Ok(reference) => {
-                    assert_eq!(ours.tags, reference.tags, "{} {schema}", file.display());
-                    assert_eq!(
-                        ours.diagnostics,
-                        reference.diagnostics,
-                        "{} {schema}",
-                        file.display()
-                    );
-                    compared += 1;
+                    assert_eq!(lazy.parsed.tags, reference.tags, "{label}");
+                    assert_eq!(lazy.parsed.diagnostics, reference.diagnostics, "{label}");
+                    if reference.tags.is_empty() {
+                        assert_eq!(lazy.content, None, "{label}: hashed without tags");
+                        untagged += 1;
+                    } else {
+                        assert_eq!(lazy.content, Some(hash), "{label}");
+                        tagged += 1;
+                        if reference.source_digest != reference.source_bytes_digest {
+                            rewritten_text += 1;
+                        }
+                    }
                 }
                 Err(_) => {
-                    assert!(ours.tags.is_empty());
-                    assert_eq!(ours.diagnostics.len(), 1);
-                    assert_eq!(ours.diagnostics[0].kind, DiagnosticKind::Decode);
-                    undecodable += 1;
+                    assert!(
+                        lazy.parsed.tags.is_empty() && lazy.content.is_none(),
+                        "{label}"
+                    );
+                    assert_eq!(lazy.parsed.diagnostics.len(), 1);
+                    assert_eq!(lazy.parsed.diagnostics[0].kind, DiagnosticKind::Decode);
                 }
             }
         }
     }
-    println!("{compared} file/schema pairs equal, {undecodable} undecodable");
+    println!("{tagged} tagged, {untagged} untagged, {rewritten_text} with decoded text != bytes");
     assert!(
-        undecodable > 0,
-        "the demo's bad_encoding.py must be undecodable"
+        tagged > 0 && untagged > 0,
+        "both kinds of file must be covered"
     );
+}
+
+#[test]
+fn text_and_byte_digests_differ_when_decoding_changes_the_text() {
+    // CRLF line ends: the text digest is of the LF text, the byte digest of the raw bytes.
+    let bytes = b"x = 1\r\n# TODO: crlf <p:1>\r\n";
+    let reference = codetags_parse::extract_tags(bytes, Schema::Auto).unwrap();
+    let lazy = engine::extract_hashing_tagged(bytes, None, &Schema::Auto);
+    assert_eq!(lazy.parsed.tags, reference.tags);
+    assert_ne!(reference.source_digest, reference.source_bytes_digest);
+    assert_eq!(lazy.parsed.tags[0].source_digest, reference.source_digest);
 }

@@ -4,7 +4,7 @@
 
 use crate::comments::comment_blocks;
 use crate::diagnostic::Diagnostic;
-use crate::grammar;
+use crate::grammar::{self, BlockTags};
 use crate::schema::Schema;
 use crate::source::{DecodeError, decode};
 use crate::tag::Tag;
@@ -138,25 +138,14 @@ pub fn extract_tags_from_str(text: &str, schema: Schema) -> FileTags {
 }
 
 fn extract(text: &str, raw: &[u8], raw_sha256: Option<&[u8; 32]>, schema: Schema) -> FileTags {
-    let source_bytes_digest = match raw_sha256 {
-        Some(digest) => hex(digest),
-        None => hex(&Sha256::digest(raw).into()),
-    };
-    // Usually (UTF-8, no BOM, LF) the text is the raw bytes: hash once.
-    let source_digest = if raw == text.as_bytes() {
-        source_bytes_digest.clone()
-    } else {
-        hex(&Sha256::digest(text.as_bytes()).into())
-    };
-    let scan = comment_blocks(text);
-    let mut tags = Vec::new();
-    let mut diagnostics = Vec::new();
-    for block in &scan.blocks {
-        let found = grammar::parse_block(&block.text, block.start_line, block.start_column, schema);
-        tags.extend(found.tags);
-        diagnostics.extend(found.diagnostics);
-    }
-    diagnostics.extend(scan.error);
+    let raw_sha256 = raw_sha256
+        .copied()
+        .unwrap_or_else(|| Sha256::digest(raw).into());
+    let BlockTags {
+        mut tags,
+        diagnostics,
+    } = parse_text(text, schema);
+    let (source_digest, source_bytes_digest) = digests(text, raw, &raw_sha256);
     for tag in &mut tags {
         tag.source_digest.clone_from(&source_digest);
         tag.source_bytes_digest.clone_from(&source_bytes_digest);
@@ -167,6 +156,59 @@ fn extract(text: &str, raw: &[u8], raw_sha256: Option<&[u8; 32]>, schema: Schema
         source_digest,
         source_bytes_digest,
     }
+}
+
+/// The tags and diagnostics of decoded, LF-normalised text: its comment blocks read by
+/// `schema`'s grammar, a tokenizer error last. `file_path` and the digests of the tags are left
+/// empty; [`fill_digests`] sets the digests. Scanners that hash only the files that have tags
+/// use this pair instead of [`extract_tags`].
+///
+/// ```
+/// use codetags_parse::{decode, fill_digests, parse_text, Schema};
+/// let bytes = b"x = 1  # TODO: tidy up <alice>\n";
+/// let mut found = parse_text(&decode(bytes).unwrap().text, Schema::Auto);
+/// assert_eq!(found.tags[0].comment, "tidy up");
+/// let text = decode(bytes).unwrap().text;
+/// fill_digests(&mut found.tags, &text, bytes, &[0; 32]);
+/// assert_eq!(found.tags[0].source_bytes_digest, "0".repeat(64));
+/// ```
+pub fn parse_text(text: &str, schema: Schema) -> BlockTags {
+    let scan = comment_blocks(text);
+    let mut found = BlockTags::default();
+    for block in &scan.blocks {
+        let block_tags =
+            grammar::parse_block(&block.text, block.start_line, block.start_column, schema);
+        found.tags.extend(block_tags.tags);
+        found.diagnostics.extend(block_tags.diagnostics);
+    }
+    found.diagnostics.extend(scan.error);
+    found
+}
+
+/// Sets `source_digest` (SHA-256 of `text`) and `source_bytes_digest` (`raw_sha256`, the
+/// SHA-256 of `raw`, the bytes `text` was decoded from) on every tag, as [`extract_tags`] does.
+/// The text is hashed only when decoding changed it.
+pub fn fill_digests(tags: &mut [Tag], text: &str, raw: &[u8], raw_sha256: &[u8; 32]) {
+    if tags.is_empty() {
+        return;
+    }
+    let (source_digest, source_bytes_digest) = digests(text, raw, raw_sha256);
+    for tag in tags {
+        tag.source_digest.clone_from(&source_digest);
+        tag.source_bytes_digest.clone_from(&source_bytes_digest);
+    }
+}
+
+/// `(text digest, bytes digest)` in hex.
+fn digests(text: &str, raw: &[u8], raw_sha256: &[u8; 32]) -> (String, String) {
+    let bytes_digest = hex(raw_sha256);
+    // Usually (UTF-8, no BOM, LF) the text is the raw bytes: hash once.
+    let text_digest = if raw == text.as_bytes() {
+        bytes_digest.clone()
+    } else {
+        hex(&Sha256::digest(text.as_bytes()).into())
+    };
+    (text_digest, bytes_digest)
 }
 
 fn hex(digest: &[u8; 32]) -> String {

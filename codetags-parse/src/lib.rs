@@ -15,6 +15,7 @@ pub use comments::{BlockScan, Comment, CommentBlock, CommentScan, comment_blocks
 pub use diagnostic::{Diagnostic, DiagnosticKind};
 pub use extract::{
     FileTags, decode_diagnostic, extract_tags, extract_tags_from_str, extract_tags_prehashed,
+    fill_digests, parse_text,
 };
 pub use grammar::{BlockTags, parse_block};
 pub use schema::{Schema, UnknownSchema};

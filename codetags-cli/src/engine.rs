@@ -37,7 +37,7 @@ pub struct Extracted {
 /// Most files have none, so a cold scan hashes a small fraction of the tree.
 ///
 /// The pipeline is [`codetags_parse::extract_tags`]' own, through its public pieces
-/// ([`codetags_parse::decode`], [`codetags_parse::parse_text`],
+/// ([`codetags_parse::decode_text`], [`codetags_parse::parse_text`],
 /// [`codetags_parse::fill_digests`]). `tests/engine_parity.rs` holds it equal to `extract_tags`.
 ///
 /// ```
@@ -54,8 +54,8 @@ pub fn extract_hashing_tagged(
     known: Option<&[u8; 32]>,
     schema: &Schema,
 ) -> Extracted {
-    let source = match codetags_parse::decode(bytes) {
-        Ok(source) => source,
+    let text = match codetags_parse::decode_text(bytes) {
+        Ok((text, _encoding)) => text,
         Err(error) => {
             return Extracted {
                 parsed: Parsed {
@@ -69,12 +69,12 @@ pub fn extract_hashing_tagged(
     let codetags_parse::BlockTags {
         mut tags,
         diagnostics,
-    } = codetags_parse::parse_text(&source.text, *schema);
+    } = codetags_parse::parse_text(&text, *schema);
     let content = if tags.is_empty() {
         known.copied()
     } else {
         let content = known.copied().unwrap_or_else(|| content_hash(bytes));
-        codetags_parse::fill_digests(&mut tags, &source.text, bytes, &content);
+        codetags_parse::fill_digests(&mut tags, &text, bytes, &content);
         Some(content)
     };
     Extracted {

@@ -6,7 +6,7 @@ use crate::comments::comment_blocks;
 use crate::diagnostic::Diagnostic;
 use crate::grammar::{self, BlockTags};
 use crate::schema::Schema;
-use crate::source::{DecodeError, decode};
+use crate::source::{DecodeError, decode_text};
 use crate::tag::Tag;
 use sha2::{Digest, Sha256};
 use std::borrow::Cow;
@@ -67,8 +67,8 @@ impl FileTags {
 /// assert_eq!(problem.to_string(), "2:22: Duplicate property 'p'."); // 1-based
 /// ```
 pub fn extract_tags(bytes: &[u8], schema: Schema) -> Result<FileTags, DecodeError> {
-    let source = decode(bytes)?;
-    Ok(extract(&source.text, bytes, None, schema))
+    let (text, _) = decode_text(bytes)?;
+    Ok(extract(&text, bytes, None, schema))
 }
 
 /// Like [`extract_tags`] for a caller that already holds the SHA-256 of `bytes` (a scanner
@@ -91,8 +91,8 @@ pub fn extract_tags_prehashed(
     bytes_sha256: &[u8; 32],
     schema: Schema,
 ) -> Result<FileTags, DecodeError> {
-    let source = decode(bytes)?;
-    Ok(extract(&source.text, bytes, Some(bytes_sha256), schema))
+    let (text, _) = decode_text(bytes)?;
+    Ok(extract(&text, bytes, Some(bytes_sha256), schema))
 }
 
 /// A [`DecodeError`] as a [`DiagnosticKind::Decode`](crate::DiagnosticKind::Decode) diagnostic:

@@ -19,5 +19,5 @@ pub use extract::{
 };
 pub use grammar::{BlockTags, parse_block};
 pub use schema::{Schema, UnknownSchema};
-pub use source::{DecodeError, Source, decode};
+pub use source::{DecodeError, Source, decode, decode_text};
 pub use tag::{FieldMap, FieldValue, Offsets, PycodetagsRecord, Tag, write_pycodetags_json};

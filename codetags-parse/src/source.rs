@@ -15,6 +15,7 @@
 //! Line endings are normalised before the header is read, so a CR-only file's cookie is found.
 
 use memchr::memchr;
+use std::borrow::Cow;
 
 /// Decoded Python source text.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -73,6 +74,30 @@ enum Codec {
 /// assert!(err.message.contains("'utf-8' codec can't decode byte 0xe9"));
 /// ```
 pub fn decode(bytes: &[u8]) -> Result<Source, DecodeError> {
+    let (text, encoding) = decode_text(bytes)?;
+    Ok(Source {
+        text: text.into_owned(),
+        encoding,
+    })
+}
+
+/// The decoded text of `bytes` as [`decode`] gives it, borrowed from `bytes` when decoding
+/// changes nothing (UTF-8 without a BOM and without `\r`, most files) so that no copy is made;
+/// the canonical encoding name alongside.
+///
+/// ```
+/// use std::borrow::Cow;
+/// use codetags_parse::decode_text;
+/// let (text, encoding) = decode_text(b"x = 1  # TODO: tidy\n").unwrap();
+/// assert!(matches!(text, Cow::Borrowed(_)));
+/// assert_eq!(encoding, "utf-8");
+/// let (text, _) = decode_text(b"x = 1\r\n").unwrap();
+/// assert_eq!(text, "x = 1\n");
+/// ```
+///
+/// # Errors
+/// As [`decode`].
+pub fn decode_text(bytes: &[u8]) -> Result<(Cow<'_, str>, &'static str), DecodeError> {
     let bom = bytes.starts_with(UTF8_BOM);
     let body_offset = if bom { UTF8_BOM.len() } else { 0 };
     let body = &bytes[body_offset..];
@@ -86,19 +111,16 @@ pub fn decode(bytes: &[u8]) -> Result<Source, DecodeError> {
         Codec::Cp1252 => "cp1252",
         Codec::Ascii => "ascii",
     };
-    Ok(Source {
-        text: normalize_newlines(decoded),
-        encoding,
-    })
+    Ok((normalize_newlines(decoded), encoding))
 }
 
 /// Replaces CRLF and lone CR with LF.
-fn normalize_newlines(text: String) -> String {
+fn normalize_newlines(text: Cow<'_, str>) -> Cow<'_, str> {
     if memchr(b'\r', text.as_bytes()).is_none() {
         return text;
     }
     let mut out = String::with_capacity(text.len());
-    let mut rest = text.as_str();
+    let mut rest = &*text;
     while let Some(i) = memchr(b'\r', rest.as_bytes()) {
         out.push_str(&rest[..i]);
         out.push('\n');
@@ -110,7 +132,7 @@ fn normalize_newlines(text: String) -> String {
         rest = &rest[i + skip..];
     }
     out.push_str(rest);
-    out
+    Cow::Owned(out)
 }
 
 /// One header line (without its terminator) and the offset just past its terminator.
@@ -275,27 +297,29 @@ fn lookup_normalized(norm: &str) -> Option<Codec> {
     })
 }
 
-fn decode_with(codec: Codec, body: &[u8], offset: usize) -> Result<String, DecodeError> {
+fn decode_with(codec: Codec, body: &[u8], offset: usize) -> Result<Cow<'_, str>, DecodeError> {
     match codec {
         Codec::Utf8 => match std::str::from_utf8(body) {
-            Ok(s) => Ok(s.to_owned()),
+            Ok(s) => Ok(Cow::Borrowed(s)),
             Err(e) => Err(DecodeError::new(
                 offset + e.valid_up_to(),
                 utf8_error_message(body, e, offset),
             )),
         },
-        Codec::Latin1 => Ok(body.iter().map(|&b| char::from(b)).collect()),
-        Codec::Latin9 => Ok(body.iter().map(|&b| latin9_char(b)).collect()),
+        Codec::Latin1 => Ok(Cow::Owned(body.iter().map(|&b| char::from(b)).collect())),
+        Codec::Latin9 => Ok(Cow::Owned(body.iter().map(|&b| latin9_char(b)).collect())),
         Codec::Cp1252 => decode_single_byte(body, offset, "charmap", |b| {
             cp1252_char(b).ok_or("character maps to <undefined>")
-        }),
+        })
+        .map(Cow::Owned),
         Codec::Ascii => decode_single_byte(body, offset, "ascii", |b| {
             if b.is_ascii() {
                 Ok(char::from(b))
             } else {
                 Err("ordinal not in range(128)")
             }
-        }),
+        })
+        .map(Cow::Owned),
     }
 }
 

@@ -2,22 +2,12 @@
 //! delete, rename and touch; a warm scan reads no source file; racy timestamps; concurrent
 //! processes; the `cache` subcommands.
 
-use assert_cmd::Command;
+mod common;
+
+use common::codetags;
 use filetime::FileTime;
 use std::fs;
-use std::path::{Path, PathBuf};
-
-fn codetags(dir: &Path) -> Command {
-    let mut cmd = Command::cargo_bin("codetags").unwrap();
-    cmd.current_dir(dir);
-    for (key, _) in std::env::vars_os() {
-        let key = key.to_string_lossy().into_owned();
-        if key.starts_with("PYCODETAGS_") || key == "RUST_LOG" || key == "NO_COLOR" {
-            cmd.env_remove(&key);
-        }
-    }
-    cmd
-}
+use std::path::PathBuf;
 
 /// An hour ago: old enough that no record is "racily clean".
 fn past(offset_s: i64) -> FileTime {

@@ -1,26 +1,16 @@
 //! End-to-end tests of the `codetags` binary: every format, every exit code, configuration
 //! errors, bad files, and the bundled `examples/demo` tree.
 
+mod common;
+
 use assert_cmd::Command;
+use common::codetags;
 use predicates::prelude::*;
 use std::fs;
 use std::path::{Path, PathBuf};
 
 fn demo_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples/demo")
-}
-
-/// The binary with a clean environment, run in `dir`.
-fn codetags(dir: &Path) -> Command {
-    let mut cmd = Command::cargo_bin("codetags").unwrap();
-    cmd.current_dir(dir);
-    for (key, _) in std::env::vars_os() {
-        let key = key.to_string_lossy().into_owned();
-        if key.starts_with("PYCODETAGS_") || key == "RUST_LOG" || key == "NO_COLOR" {
-            cmd.env_remove(&key);
-        }
-    }
-    cmd
 }
 
 fn stdout_of(cmd: &mut Command) -> String {

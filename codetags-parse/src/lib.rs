@@ -7,6 +7,7 @@ pub mod comments;
 pub mod diagnostic;
 pub mod extract;
 pub mod grammar;
+pub mod prefilter;
 pub mod schema;
 pub mod source;
 pub mod tag;
@@ -18,6 +19,7 @@ pub use extract::{
     fill_digests, parse_text,
 };
 pub use grammar::{BlockTags, parse_block};
+pub use prefilter::may_hold_tags;
 pub use schema::{Schema, UnknownSchema};
 pub use source::{DecodeError, Source, decode, decode_text};
 pub use tag::{FieldMap, FieldValue, Offsets, PycodetagsRecord, Tag, write_pycodetags_json};

@@ -32,18 +32,31 @@ pub struct Extracted {
     pub content: Option<[u8; 32]>,
 }
 
-/// Decodes and parses one file's bytes with `schema`, paying for SHA-256 only where it is needed: `known` is the content hash
-/// when the caller already has it; otherwise the bytes are hashed only if the file has tags.
-/// Most files have none, so a cold scan hashes a small fraction of the tree.
+/// Decodes and parses one file's bytes with `schema`, paying only for what the file needs.
 ///
-/// The pipeline is [`codetags_parse::extract_tags`]' own, through its public pieces
+/// * SHA-256: `known` is the content hash when the caller already has it; otherwise the bytes
+///   are hashed only if the file has tags. Most files have none, so a cold scan hashes a small
+///   fraction of the tree.
+/// * Comment finding: a file in which no `#` is followed by one of the schema's tag names
+///   ([`codetags_parse::may_hold_tags`]) holds no tag, so it is decoded (an undecodable file is
+///   still reported) but not tokenized. A tokenizer error in such a file could not hide or
+///   change a tag, so it is not reported: tokenizer diagnostics come from the files that may
+///   hold tags. In a typical tree that is one file in ten.
+///
+/// Otherwise the pipeline is [`codetags_parse::extract_tags`]' own, through its public pieces
 /// ([`codetags_parse::decode_text`], [`codetags_parse::parse_text`],
-/// [`codetags_parse::fill_digests`]). `tests/engine_parity.rs` holds it equal to `extract_tags`.
+/// [`codetags_parse::fill_digests`]). `tests/engine_parity.rs` holds the two equal: the same
+/// tags always, the same diagnostics wherever the file may hold tags.
 ///
 /// ```
 /// use codetags_cli::engine::{content_hash, extract_hashing_tagged, Schema};
 /// let plain = extract_hashing_tagged(b"x = 1  # just a comment\n", None, &Schema::Auto);
 /// assert!(plain.parsed.tags.is_empty() && plain.content.is_none());
+/// // No tag can hide in an unterminated string when no `#` precedes a tag name.
+/// let broken = extract_hashing_tagged(b"s = '''never closed\n", None, &Schema::Auto);
+/// assert!(broken.parsed.diagnostics.is_empty());
+/// let broken = extract_hashing_tagged(b"# TODO: x\ns = '''never closed\n", None, &Schema::Auto);
+/// assert_eq!(broken.parsed.diagnostics.len(), 1);
 /// let bytes = b"x = 1  # TODO: tidy up <alice>\n";
 /// let tagged = extract_hashing_tagged(bytes, None, &Schema::Auto);
 /// assert_eq!(tagged.content, Some(content_hash(bytes)));
@@ -66,6 +79,12 @@ pub fn extract_hashing_tagged(
             };
         }
     };
+    if !codetags_parse::may_hold_tags(&text, *schema) {
+        return Extracted {
+            parsed: Parsed::default(),
+            content: known.copied(),
+        };
+    }
     let codetags_parse::BlockTags {
         mut tags,
         diagnostics,

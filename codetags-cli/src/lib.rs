@@ -158,6 +158,7 @@ pub fn load_config(global: &GlobalArgs, fallback: Option<&Path>) -> anyhow::Resu
 }
 
 fn run_scan(global: &GlobalArgs, args: ScanArgs) -> anyhow::Result<Exit> {
+    let run_started = std::time::Instant::now();
     let mut config = load_config(global, args.paths.first().map(PathBuf::as_path))?;
     if let Some(name) = &args.schema {
         config.schema = parse_schema(name)
@@ -216,11 +217,19 @@ fn run_scan(global: &GlobalArgs, args: ScanArgs) -> anyhow::Result<Exit> {
         return Err(err);
     }
 
+    tracing::debug!(
+        elapsed_ms = run_started.elapsed().as_secs_f64() * 1e3,
+        "rendered"
+    );
     report_to_stderr(&outcome, &options, global.quiet);
     if let Some(cache) = &cache {
         cache.record_last_scan(&outcome);
         cache.auto_cleanup();
     }
+    tracing::debug!(
+        elapsed_ms = run_started.elapsed().as_secs_f64() * 1e3,
+        "finished"
+    );
     tracing::info!(
         files = outcome.stats.files,
         hits = outcome.stats.hits,

@@ -339,18 +339,34 @@ pub fn scan(request: &ScanRequest) -> Result<ScanOutcome, ScanError> {
             outcome.stats.states_loaded += 1;
         }
         let (state, changed) = scan_root(request, root, &options, old, started_ns, &mut outcome);
+        tracing::debug!(
+            elapsed_ms = started.elapsed().as_secs_f64() * 1e3,
+            "walked and parsed"
+        );
         if changed && let Some(cache) = &request.cache {
             cache.store(&key, &state);
             outcome.stats.states_written += 1;
+            tracing::debug!(
+                elapsed_ms = started.elapsed().as_secs_f64() * 1e3,
+                "state stored"
+            );
         }
         for record in state.files {
             let path = join_display(&root.display, &record.rel);
             outcome.files.push(finish_file(path, record));
         }
     }
+    tracing::debug!(
+        elapsed_ms = started.elapsed().as_secs_f64() * 1e3,
+        "outcome built"
+    );
     outcome.files.sort_by(|a, b| a.path.cmp(&b.path));
     outcome.problems.sort_by(|a, b| a.path.cmp(&b.path));
     outcome.elapsed = started.elapsed();
+    tracing::debug!(
+        elapsed_ms = started.elapsed().as_secs_f64() * 1e3,
+        "outcome sorted"
+    );
     Ok(outcome)
 }
 

@@ -561,12 +561,34 @@ fn output_does_not_depend_on_the_thread_count() {
 
 #[test]
 fn quiet_drops_the_summary_lines_but_not_diagnostics() {
-    let dir = project("", &[("a.py", b"x = 1\n"), ("b.py", b"s = '''open\n")]);
+    let dir = project(
+        "",
+        &[("a.py", b"x = 1\n"), ("b.py", b"# TODO: x\ns = '''open\n")],
+    );
     let out = codetags(dir.path())
         .args(["scan", "--no-cache", "-q"])
         .output()
         .unwrap();
     let err = String::from_utf8(out.stderr).unwrap();
-    assert!(err.starts_with("b.py:1:"), "{err}");
+    assert!(err.starts_with("b.py:2:"), "{err}");
     assert_eq!(err.lines().count(), 1, "{err}");
+}
+
+#[test]
+fn a_tokenizer_error_is_reported_only_in_files_that_may_hold_tags() {
+    let dir = project(
+        "",
+        &[
+            ("plain.py", b"s = '''open\n"),
+            ("tagged.py", b"# TODO: x\ns = '''open\n"),
+        ],
+    );
+    let out = codetags(dir.path())
+        .args(["scan", "--no-cache", "--strict", "-q"])
+        .output()
+        .unwrap();
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert!(err.starts_with("tagged.py:2:"), "{err}");
+    assert!(!err.contains("plain.py"), "{err}");
+    assert_eq!(out.status.code(), Some(1));
 }

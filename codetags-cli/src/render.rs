@@ -70,9 +70,54 @@ pub fn render(
 ) -> io::Result<()> {
     match format {
         Format::Text => render_text(outcome, options, out),
-        Format::Json => codetags_parse::write_pycodetags_json(selected(outcome, options), out),
+        Format::Json => render_json(outcome, options, out),
         Format::Summary => render_summary(outcome, options, out),
     }
+}
+
+/// Tags per chunk below which the JSON is written on one thread.
+const JSON_PARALLEL_MIN: usize = 256;
+
+/// The pycodetags JSON array, byte for byte what [`codetags_parse::write_pycodetags_json`]
+/// writes. Records are independent, so a large report is formatted in contiguous chunks on
+/// several threads, each into its own buffer, and the buffers are written in order.
+fn render_json(
+    outcome: &ScanOutcome,
+    options: &RenderOptions,
+    out: &mut dyn Write,
+) -> io::Result<()> {
+    let tags: Vec<&Tag> = selected(outcome, options).collect();
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let chunk = tags.len().div_ceil(threads).max(JSON_PARALLEL_MIN);
+    let format_chunk = |chunk: &[&Tag]| -> io::Result<Vec<u8>> {
+        let mut buffer = Vec::with_capacity(chunk.len() * 2048);
+        for tag in chunk {
+            buffer.extend_from_slice(b",\n  ");
+            codetags_parse::write_pycodetags_record(tag, &mut buffer)?;
+        }
+        Ok(buffer)
+    };
+    let parts: Vec<io::Result<Vec<u8>>> = std::thread::scope(|scope| {
+        let workers: Vec<_> = tags
+            .chunks(chunk)
+            .map(|part| scope.spawn(move || format_chunk(part)))
+            .collect();
+        workers
+            .into_iter()
+            .map(|worker| {
+                worker
+                    .join()
+                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+            })
+            .collect()
+    });
+    out.write_all(b"[")?;
+    for (index, part) in parts.into_iter().enumerate() {
+        let part = part?;
+        // Each record is preceded by `,\n  `; the first has no comma.
+        out.write_all(if index == 0 { &part[1..] } else { &part })?;
+    }
+    out.write_all(if tags.is_empty() { b"]\n" } else { b"\n]\n" })
 }
 
 const RESET: &str = "\x1b[0m";
@@ -231,4 +276,42 @@ pub fn write_diagnostics(outcome: &ScanOutcome, out: &mut dyn Write) -> io::Resu
         writeln!(out, "{}:{text}", path.display())?;
     }
     Ok(lines.len())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::ProjectConfig;
+    use crate::scan::{ScanRequest, scan};
+
+    /// More tags than one chunk holds, so the JSON is formatted on several threads.
+    #[test]
+    fn chunked_json_is_byte_identical_to_the_sequential_writer() {
+        let dir = tempfile::tempdir().unwrap();
+        for file in 0..30 {
+            let body: String = (0..40)
+                .map(|i| format!("# TODO: t{file}-{i} caf\u{e9} <p:{i}>\nx = {i}\n"))
+                .collect();
+            std::fs::write(dir.path().join(format!("m{file:02}.py")), body).unwrap();
+        }
+        let request =
+            ScanRequest::new(vec![dir.path().into()], ProjectConfig::defaults(dir.path()));
+        let outcome = scan(&request).unwrap();
+        assert_eq!(outcome.tag_count(), 1200);
+        for filter in [vec![], vec!["FIXME".to_owned()]] {
+            let options = RenderOptions {
+                tags: filter,
+                color: false,
+            };
+            let mut chunked = Vec::new();
+            render(&outcome, Format::Json, &options, &mut chunked).unwrap();
+            let mut sequential = Vec::new();
+            codetags_parse::write_pycodetags_json(selected(&outcome, &options), &mut sequential)
+                .unwrap();
+            assert_eq!(
+                String::from_utf8(chunked).unwrap(),
+                String::from_utf8(sequential).unwrap()
+            );
+        }
+    }
 }

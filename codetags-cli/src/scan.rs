@@ -156,6 +156,13 @@ pub struct FileRecord {
     pub diagnostics: Vec<Diagnostic>,
 }
 
+impl FileRecord {
+    /// Whether the file has tags or diagnostics: the files a [`ScanOutcome`] lists.
+    pub fn has_findings(&self) -> bool {
+        !self.tags.is_empty() || !self.diagnostics.is_empty()
+    }
+}
+
 /// The stat data a record is validated with.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct FileStat {
@@ -256,7 +263,8 @@ pub struct ScanStats {
 /// What a scan found, sorted by path.
 #[derive(Debug, Clone, Default)]
 pub struct ScanOutcome {
-    /// Every file scanned, sorted by path.
+    /// Every scanned file that has tags or diagnostics, sorted by path (the others are only
+    /// counted, in `stats.files`).
     pub files: Vec<ScannedFile>,
     /// Files and folders that could not be read, sorted by path.
     pub problems: Vec<ReadProblem>,
@@ -351,7 +359,7 @@ pub fn scan(request: &ScanRequest) -> Result<ScanOutcome, ScanError> {
                 "state stored"
             );
         }
-        for record in state.files {
+        for record in state.files.into_iter().filter(FileRecord::has_findings) {
             let path = join_display(&root.display, &record.rel);
             outcome.files.push(finish_file(path, record));
         }
@@ -541,7 +549,9 @@ fn scan_root(
                 stats.files += 1;
                 stats.misses += 1;
                 stats.parsed += 1;
-                outcome.files.push(finish_file(path, record));
+                if record.has_findings() {
+                    outcome.files.push(finish_file(path, record));
+                }
             }
             Visit::Problem(problem) => {
                 stats.unreadable += 1;

@@ -129,8 +129,10 @@ where
         if entry.depth() == 0 {
             return true;
         }
+        // The name is compared first: making the path absolute costs an allocation per folder.
         if let Some(skip) = &skip_dir
             && entry.file_type().is_some_and(|t| t.is_dir())
+            && skip.file_name() == Some(entry.file_name())
             && std::path::absolute(entry.path()).is_ok_and(|p| &p == skip)
         {
             return false;

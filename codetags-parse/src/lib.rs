@@ -22,4 +22,7 @@ pub use grammar::{BlockTags, parse_block};
 pub use prefilter::may_hold_tags;
 pub use schema::{Schema, UnknownSchema};
 pub use source::{DecodeError, Source, decode, decode_text};
-pub use tag::{FieldMap, FieldValue, Offsets, PycodetagsRecord, Tag, write_pycodetags_json};
+pub use tag::{
+    FieldMap, FieldValue, Offsets, PycodetagsRecord, Tag, write_pycodetags_json,
+    write_pycodetags_record,
+};

@@ -7,7 +7,7 @@
 //! `pycodetags data --format json` does.
 
 use crate::schema::Schema;
-use serde::ser::{SerializeMap, SerializeSeq, Serializer};
+use serde::ser::{SerializeMap, Serializer};
 use serde::{Deserialize, Serialize};
 use std::io;
 
@@ -244,19 +244,6 @@ impl Serialize for PycodetagsRecord<'_> {
     }
 }
 
-/// A list of tags as pycodetags' JSON array.
-struct Records<'a>(Vec<&'a Tag>);
-
-impl Serialize for Records<'_> {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut seq = serializer.serialize_seq(Some(self.0.len()))?;
-        for tag in &self.0 {
-            seq.serialize_element(&tag.pycodetags())?;
-        }
-        seq.end()
-    }
-}
-
 /// Writes `tags` exactly as `pycodetags data --format json` prints them: Python's
 /// `json.dumps(records, indent=2)` (two-space indent, non-ASCII escaped as `\uXXXX`) plus a final
 /// newline.
@@ -268,19 +255,50 @@ impl Serialize for Records<'_> {
 /// write_pycodetags_json(&found.tags, &mut out).unwrap();
 /// let text = String::from_utf8(out).unwrap();
 /// assert!(text.starts_with("[\n  {\n    \"code_tag\": \"TODO\",\n    \"comment\": \"caf\\u00e9\","));
+///
+/// let mut empty = Vec::new();
+/// write_pycodetags_json(&[], &mut empty).unwrap();
+/// assert_eq!(empty, b"[]\n");
 /// ```
 pub fn write_pycodetags_json<'a, W: io::Write>(
     tags: impl IntoIterator<Item = &'a Tag>,
     writer: W,
 ) -> io::Result<()> {
     let mut writer = writer;
-    {
-        let mut ser = serde_json::Serializer::with_formatter(&mut writer, PythonFormatter::new());
-        Records(tags.into_iter().collect())
-            .serialize(&mut ser)
-            .map_err(io::Error::other)?;
+    let mut empty = true;
+    writer.write_all(b"[")?;
+    for tag in tags {
+        writer.write_all(if empty { b"\n  " } else { b",\n  " })?;
+        write_pycodetags_record(tag, &mut writer)?;
+        empty = false;
     }
-    writer.write_all(b"\n")
+    writer.write_all(if empty { b"]\n" } else { b"\n]\n" })
+}
+
+/// Writes one tag's record the way it appears inside [`write_pycodetags_json`]'s array: from its
+/// `{` to its `}`, every line after the first indented one level deeper. The array is
+/// `[`, then each record preceded by `\n  ` (the first) or `,\n  ` (the others), then `\n]`
+/// (`[]` when empty) and a newline, so records can be written separately, in parallel, and
+/// joined.
+///
+/// ```
+/// use codetags_parse::{extract_tags, write_pycodetags_json, write_pycodetags_record, Schema};
+/// let found = extract_tags(b"# TODO: a <p:1>\n# FIXME: b <p:2>\n", Schema::Pep350).unwrap();
+/// let mut joined = b"[".to_vec();
+/// for (i, tag) in found.tags.iter().enumerate() {
+///     joined.extend_from_slice(if i == 0 { b"\n  " } else { b",\n  " });
+///     write_pycodetags_record(tag, &mut joined).unwrap();
+/// }
+/// joined.extend_from_slice(b"\n]\n");
+/// let mut whole = Vec::new();
+/// write_pycodetags_json(&found.tags, &mut whole).unwrap();
+/// assert_eq!(joined, whole);
+/// ```
+pub fn write_pycodetags_record<W: io::Write>(tag: &Tag, writer: W) -> io::Result<()> {
+    let mut ser = serde_json::Serializer::with_formatter(writer, PythonFormatter::inside_array());
+    tag.pycodetags()
+        .serialize(&mut ser)
+        .map_err(io::Error::other)
 }
 
 /// Python `json.dumps(indent=2)` formatting: serde_json's pretty printer, except that every
@@ -291,10 +309,13 @@ struct PythonFormatter<'a> {
 }
 
 impl PythonFormatter<'_> {
-    fn new() -> Self {
-        Self {
-            pretty: serde_json::ser::PrettyFormatter::with_indent(b"  "),
-        }
+    /// A formatter that writes a value as an element of a top-level array: the pretty printer
+    /// has opened that array (into a sink), so it indents one level deeper.
+    fn inside_array() -> Self {
+        let mut pretty = serde_json::ser::PrettyFormatter::with_indent(b"  ");
+        serde_json::ser::Formatter::begin_array(&mut pretty, &mut io::sink())
+            .expect("writing to io::sink cannot fail");
+        Self { pretty }
     }
 }
 

@@ -9,10 +9,6 @@ mod common;
 use codetags_bench::suite::PepBench;
 use criterion::{Criterion, criterion_group, criterion_main};
 
-// The allocator the `codetags` binary uses.
-#[global_allocator]
-static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
-
 fn benches(c: &mut Criterion) {
     common::bench_pep(c, PepBench::InspectRepo);
 }

@@ -12,10 +12,6 @@ use codetags_cli::walk::{WalkOptions, walk};
 use std::io::Read;
 use std::path::PathBuf;
 
-// The allocator the `codetags` binary uses, so the walk costs here what it costs there.
-#[global_allocator]
-static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
-
 fn main() -> std::process::ExitCode {
     let mut args = std::env::args_os().skip(1);
     let Some(root) = args.next().map(PathBuf::from) else {

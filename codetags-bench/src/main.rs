@@ -18,11 +18,6 @@ use codetags_bench::machine;
 use codetags_bench::measure::{MeasureConfig, RealClock};
 use codetags_bench::suite::{self, BenchmarkDef, Inputs};
 
-// The allocator the `codetags` binary uses: the in-process scan benchmarks measure what users
-// run.
-#[global_allocator]
-static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
-
 /// Run the codetags benchmark suite (PEP 003) and compare it with earlier runs.
 #[derive(Debug, Parser)]
 #[command(version, about)]

@@ -38,8 +38,10 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 /// coarsest common timestamp granularity (FAT, some network file systems).
 pub const RACY_GRANULARITY_NS: i64 = 2_000_000_000;
 
-/// Bumped whenever [`ScanState`]'s encoding changes (postcard is not self-describing).
-pub const STATE_FORMAT: u32 = 2;
+/// Bumped whenever [`ScanState`]'s encoding changes (postcard is not self-describing), or what
+/// its records mean: 3 since files that cannot hold tags are no longer tokenized, so their
+/// records carry no tokenizer diagnostics (a state written before would replay them).
+pub const STATE_FORMAT: u32 = 3;
 
 /// The function name hashed into every scan-state key.
 pub const STATE_FUNCTION: &str = "codetags_cli::scan::scan_root";

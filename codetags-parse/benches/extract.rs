@@ -1,12 +1,15 @@
 //! Full tag extraction (decode + comment blocks + grammar) over the installed CPython standard
 //! library's `.py` files, held in memory, in schemas PEP350, TDG and auto; and, to separate the
-//! stages, the grammar alone over the same files' comment blocks. Throughput is in bytes of
-//! source.
+//! stages, the grammar alone over the same files' comment blocks, the prefilter
+//! (`may_hold_tags`) over every decoded text, and `parse_text` over the texts the prefilter lets
+//! through (what a scanner tokenizes). Throughput is in bytes of source.
 //!
 //! Run: `cargo bench -p codetags-parse --bench extract -- --warm-up-time 1 --measurement-time 3`.
 //! Without `python3` (or its stdlib directory) the benchmark prints why and measures nothing.
 
-use codetags_parse::{Schema, comment_blocks, decode, extract_tags, parse_block};
+use codetags_parse::{
+    Schema, comment_blocks, decode, extract_tags, may_hold_tags, parse_block, parse_text,
+};
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use std::hint::black_box;
 use std::path::{Path, PathBuf};
@@ -109,5 +112,54 @@ fn bench_extract(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, bench_extract);
+fn bench_prefilter(c: &mut Criterion) {
+    let Some(stdlib) = stdlib_dir() else {
+        return;
+    };
+    let mut paths = Vec::new();
+    python_files(&stdlib, &mut paths);
+    paths.sort();
+    let texts: Vec<String> = paths
+        .iter()
+        .filter_map(|p| std::fs::read(p).ok())
+        .filter_map(|b| decode(&b).ok().map(|s| s.text))
+        .collect();
+    let bytes: usize = texts.iter().map(String::len).sum();
+    let mut group = c.benchmark_group("prefilter_stdlib");
+    group.throughput(Throughput::Bytes(bytes as u64));
+    group.bench_function("may_hold_tags", |b| {
+        b.iter(|| {
+            texts
+                .iter()
+                .filter(|t| may_hold_tags(black_box(t), Schema::Auto))
+                .count()
+        });
+    });
+    group.finish();
+
+    let candidates: Vec<&String> = texts
+        .iter()
+        .filter(|t| may_hold_tags(t, Schema::Auto))
+        .collect();
+    let candidate_bytes: usize = candidates.iter().map(|t| t.len()).sum();
+    eprintln!(
+        "prefilter bench: {} of {} texts may hold tags, {candidate_bytes} of {bytes} bytes",
+        candidates.len(),
+        texts.len()
+    );
+    let mut group = c.benchmark_group("candidates_stdlib");
+    group.throughput(Throughput::Bytes(candidate_bytes as u64));
+    group.sample_size(10);
+    group.bench_function("parse_text", |b| {
+        b.iter(|| {
+            candidates
+                .iter()
+                .map(|t| parse_text(black_box(t), Schema::Auto).tags.len())
+                .sum::<usize>()
+        });
+    });
+    group.finish();
+}
+
+criterion_group!(benches, bench_extract, bench_prefilter);
 criterion_main!(benches);

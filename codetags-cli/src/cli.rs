@@ -95,6 +95,10 @@ pub struct ScanArgs {
     /// Follow symbolic links.
     #[arg(short = 'L', long)]
     pub follow_symlinks: bool,
+    /// Tokenize every file and report all its tokenizer errors; by default only files in which
+    /// a `#` is followed by a tag name are tokenized (an error elsewhere cannot hide a tag).
+    #[arg(long)]
+    pub tokenize_all: bool,
     /// Worker threads (default: one per CPU).
     #[arg(short = 'j', long, value_name = "N", default_value_t = 0)]
     pub threads: usize,

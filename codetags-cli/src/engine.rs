@@ -41,7 +41,8 @@ pub struct Extracted {
 ///   ([`codetags_parse::may_hold_tags`]) holds no tag, so it is decoded (an undecodable file is
 ///   still reported) but not tokenized. A tokenizer error in such a file could not hide or
 ///   change a tag, so it is not reported: tokenizer diagnostics come from the files that may
-///   hold tags. In a typical tree that is one file in ten.
+///   hold tags. In a typical tree that is one file in ten. [`Tokenize::All`] tokenizes every
+///   file instead.
 ///
 /// Otherwise the pipeline is [`codetags_parse::extract_tags`]' own, through its public pieces
 /// ([`codetags_parse::decode_text`], [`codetags_parse::parse_text`],
@@ -49,16 +50,21 @@ pub struct Extracted {
 /// tags always, the same diagnostics wherever the file may hold tags.
 ///
 /// ```
-/// use codetags_cli::engine::{content_hash, extract_hashing_tagged, Schema};
-/// let plain = extract_hashing_tagged(b"x = 1  # just a comment\n", None, &Schema::Auto);
+/// use codetags_cli::engine::{content_hash, extract_hashing_tagged, Schema, Tokenize};
+/// let plain = extract_hashing_tagged(b"x = 1  # just a comment\n", None, &Schema::Auto, Tokenize::MayHoldTags);
 /// assert!(plain.parsed.tags.is_empty() && plain.content.is_none());
-/// // No tag can hide in an unterminated string when no `#` precedes a tag name.
-/// let broken = extract_hashing_tagged(b"s = '''never closed\n", None, &Schema::Auto);
+/// // No tag can hide in an unterminated string when no `#` precedes a tag name...
+/// let source = b"s = '''never closed\n";
+/// let broken = extract_hashing_tagged(source, None, &Schema::Auto, Tokenize::MayHoldTags);
 /// assert!(broken.parsed.diagnostics.is_empty());
-/// let broken = extract_hashing_tagged(b"# TODO: x\ns = '''never closed\n", None, &Schema::Auto);
+/// // ...unless every file is tokenized.
+/// let broken = extract_hashing_tagged(source, None, &Schema::Auto, Tokenize::All);
+/// assert_eq!(broken.parsed.diagnostics.len(), 1);
+/// let source = b"# TODO: x\ns = '''never closed\n";
+/// let broken = extract_hashing_tagged(source, None, &Schema::Auto, Tokenize::MayHoldTags);
 /// assert_eq!(broken.parsed.diagnostics.len(), 1);
 /// let bytes = b"x = 1  # TODO: tidy up <alice>\n";
-/// let tagged = extract_hashing_tagged(bytes, None, &Schema::Auto);
+/// let tagged = extract_hashing_tagged(bytes, None, &Schema::Auto, Tokenize::MayHoldTags);
 /// assert_eq!(tagged.content, Some(content_hash(bytes)));
 /// assert_eq!(tagged.parsed.tags[0].comment, "tidy up");
 /// ```
@@ -66,6 +72,7 @@ pub fn extract_hashing_tagged(
     bytes: &[u8],
     known: Option<&[u8; 32]>,
     schema: &Schema,
+    tokenize: Tokenize,
 ) -> Extracted {
     let text = match codetags_parse::decode_text(bytes) {
         Ok((text, _encoding)) => text,
@@ -79,7 +86,7 @@ pub fn extract_hashing_tagged(
             };
         }
     };
-    if !codetags_parse::may_hold_tags(&text, *schema) {
+    if tokenize == Tokenize::MayHoldTags && !codetags_parse::may_hold_tags(&text, *schema) {
         return Extracted {
             parsed: Parsed::default(),
             content: known.copied(),
@@ -100,6 +107,17 @@ pub fn extract_hashing_tagged(
         parsed: Parsed { tags, diagnostics },
         content,
     }
+}
+
+/// Which files the scanner tokenizes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Tokenize {
+    /// Only files in which a tag may occur ([`codetags_parse::may_hold_tags`]); a tokenizer
+    /// error elsewhere could not hide a tag and is not reported. The default.
+    #[default]
+    MayHoldTags,
+    /// Every file, so that every tokenizer error is reported (`codetags scan --tokenize-all`).
+    All,
 }
 
 /// Records the path the tag is reported under.

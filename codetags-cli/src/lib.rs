@@ -179,6 +179,9 @@ fn run_scan(global: &GlobalArgs, args: ScanArgs) -> anyhow::Result<Exit> {
     let mut request = ScanRequest::new(args.paths.clone(), config);
     request.threads = args.threads;
     request.follow_symlinks = args.follow_symlinks;
+    if args.tokenize_all {
+        request.tokenize = engine::Tokenize::All;
+    }
     request.skip_dir = cache.as_ref().map(|c| c.root().to_path_buf());
     request.cache = cache.clone().map(|c| c as Arc<dyn scan::StateStore>);
 

@@ -59,6 +59,8 @@ pub struct ScanRequest {
     pub threads: usize,
     /// Follow symbolic links.
     pub follow_symlinks: bool,
+    /// Which files are tokenized (default: those that may hold tags).
+    pub tokenize: engine::Tokenize,
     /// A folder never walked (the cache root, when it lies inside the tree).
     pub skip_dir: Option<PathBuf>,
     /// Incremented once per file visited, for a progress display.
@@ -84,6 +86,7 @@ impl ScanRequest {
             cache: None,
             threads: 0,
             follow_symlinks: false,
+            tokenize: engine::Tokenize::default(),
             skip_dir: None,
             progress: None,
         }
@@ -327,7 +330,8 @@ pub fn scan(request: &ScanRequest) -> Result<ScanOutcome, ScanError> {
     let started = Instant::now();
     let started_ns = system_time_ns(SystemTime::now());
     let roots = resolve_roots(request)?;
-    let fingerprint = config_fingerprint(&request.config, request.follow_symlinks);
+    let fingerprint =
+        config_fingerprint(&request.config, request.follow_symlinks, request.tokenize);
     let options = WalkOptions {
         threads: request.threads,
         follow_symlinks: request.follow_symlinks,
@@ -478,8 +482,12 @@ fn scan_root(
             None => None,
         };
         let match_rel = walk::join_posix(&root.match_prefix, &file.rel);
-        let extracted =
-            engine::extract_hashing_tagged(bytes, known.as_ref(), config.schema_for(&match_rel));
+        let extracted = engine::extract_hashing_tagged(
+            bytes,
+            known.as_ref(),
+            config.schema_for(&match_rel),
+            request.tokenize,
+        );
         let record = FileRecord {
             rel: file.rel.clone(),
             stat,
@@ -734,7 +742,11 @@ fn resolve_roots(request: &ScanRequest) -> Result<Vec<Root>, ScanError> {
 /// Every setting that changes what a scan finds, as one string hashed into the state key:
 /// schema, `schema_paths`, `exclude`, extensions, the config directory (patterns are relative
 /// to it) and symlink following.
-pub fn config_fingerprint(config: &ProjectConfig, follow_symlinks: bool) -> String {
+pub fn config_fingerprint(
+    config: &ProjectConfig,
+    follow_symlinks: bool,
+    tokenize: engine::Tokenize,
+) -> String {
     let schema_paths: Vec<(String, String)> = config
         .schema_paths
         .iter()
@@ -747,6 +759,7 @@ pub fn config_fingerprint(config: &ProjectConfig, follow_symlinks: bool) -> Stri
         "exclude": config.exclude,
         "extensions": config.extensions,
         "follow_symlinks": follow_symlinks,
+        "tokenize_all": tokenize == engine::Tokenize::All,
     })
     .to_string()
 }

@@ -592,3 +592,44 @@ fn a_tokenizer_error_is_reported_only_in_files_that_may_hold_tags() {
     assert!(!err.contains("plain.py"), "{err}");
     assert_eq!(out.status.code(), Some(1));
 }
+
+#[test]
+fn tokenize_all_reports_every_tokenizer_error_and_does_not_reuse_a_default_scan() {
+    let dir = project(
+        "",
+        &[
+            ("plain.py", b"s = '''open\n"),
+            ("tagged.py", b"# TODO: x\ns = '''open\n"),
+        ],
+    );
+    // Older than the racy-timestamp window, so a replayed state would be trusted.
+    let hour_ago =
+        filetime::FileTime::from_unix_time(filetime::FileTime::now().unix_seconds() - 3600, 0);
+    for name in ["plain.py", "tagged.py"] {
+        filetime::set_file_mtime(dir.path().join(name), hour_ago).unwrap();
+    }
+    let cache = dir.path().join("cache");
+    let cache = cache.to_str().unwrap();
+    let default = codetags(dir.path())
+        .args(["scan", "--cache-dir", cache, "-q"])
+        .output()
+        .unwrap();
+    let err = String::from_utf8(default.stderr).unwrap();
+    assert!(
+        err.contains("tagged.py:2:") && !err.contains("plain.py"),
+        "{err}"
+    );
+    for _ in 0..2 {
+        // Cold, then warm from its own state: the default scan's state is not replayed.
+        let out = codetags(dir.path())
+            .args(["scan", "--cache-dir", cache, "-q", "--tokenize-all"])
+            .output()
+            .unwrap();
+        let err = String::from_utf8(out.stderr).unwrap();
+        assert!(
+            err.contains("plain.py:1:5: EOF in multi-line string"),
+            "{err}"
+        );
+        assert!(err.contains("tagged.py:2:"), "{err}");
+    }
+}

@@ -3,7 +3,7 @@
 //! on every reference corpus file and demo file, in every schema: the same tags always, the
 //! same diagnostics except a tokenizer error in a file that cannot hold a tag.
 
-use codetags_cli::engine::{self, DiagnosticKind, Schema};
+use codetags_cli::engine::{self, DiagnosticKind, Schema, Tokenize};
 use std::path::{Path, PathBuf};
 
 fn python_files(dir: &Path, out: &mut Vec<PathBuf>) {
@@ -30,8 +30,10 @@ fn hashing_only_tagged_files_matches_extract_tags_and_reports_the_hash_it_used()
         let bytes = std::fs::read(file).unwrap();
         let hash = engine::content_hash(&bytes);
         for schema in Schema::ALL {
-            let lazy = engine::extract_hashing_tagged(&bytes, None, &schema);
-            let known = engine::extract_hashing_tagged(&bytes, Some(&hash), &schema);
+            let lazy = engine::extract_hashing_tagged(&bytes, None, &schema, Tokenize::MayHoldTags);
+            let known =
+                engine::extract_hashing_tagged(&bytes, Some(&hash), &schema, Tokenize::MayHoldTags);
+            let every = engine::extract_hashing_tagged(&bytes, None, &schema, Tokenize::All);
             let label = format!("{} {schema}", file.display());
             // Given the hash, it is passed through whatever the file holds.
             assert_eq!(known.content, Some(hash), "{label}");
@@ -40,6 +42,10 @@ fn hashing_only_tagged_files_matches_extract_tags_and_reports_the_hash_it_used()
             match codetags_parse::extract_tags(&bytes, schema) {
                 Ok(reference) => {
                     assert_eq!(lazy.parsed.tags, reference.tags, "{label}");
+                    // Tokenizing every file gives exactly extract_tags' diagnostics.
+                    assert_eq!(every.parsed.tags, reference.tags, "{label}");
+                    assert_eq!(every.parsed.diagnostics, reference.diagnostics, "{label}");
+                    assert_eq!(every.content, lazy.content, "{label}");
                     let text = codetags_parse::decode(&bytes).unwrap().text;
                     if codetags_parse::may_hold_tags(&text, schema) {
                         assert_eq!(lazy.parsed.diagnostics, reference.diagnostics, "{label}");
@@ -95,7 +101,7 @@ fn text_and_byte_digests_differ_when_decoding_changes_the_text() {
     // CRLF line ends: the text digest is of the LF text, the byte digest of the raw bytes.
     let bytes = b"x = 1\r\n# TODO: crlf <p:1>\r\n";
     let reference = codetags_parse::extract_tags(bytes, Schema::Auto).unwrap();
-    let lazy = engine::extract_hashing_tagged(bytes, None, &Schema::Auto);
+    let lazy = engine::extract_hashing_tagged(bytes, None, &Schema::Auto, Tokenize::MayHoldTags);
     assert_eq!(lazy.parsed.tags, reference.tags);
     assert_ne!(reference.source_digest, reference.source_bytes_digest);
     assert_eq!(lazy.parsed.tags[0].source_digest, reference.source_digest);

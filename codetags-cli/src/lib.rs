@@ -220,19 +220,13 @@ fn run_scan(global: &GlobalArgs, args: ScanArgs) -> anyhow::Result<Exit> {
         return Err(err);
     }
 
-    tracing::debug!(
-        elapsed_ms = run_started.elapsed().as_secs_f64() * 1e3,
-        "rendered"
-    );
+    scan::log_phase(run_started, "rendered");
     report_to_stderr(&outcome, &options, global.quiet);
     if let Some(cache) = &cache {
         cache.record_last_scan(&outcome);
         cache.auto_cleanup();
     }
-    tracing::debug!(
-        elapsed_ms = run_started.elapsed().as_secs_f64() * 1e3,
-        "finished"
-    );
+    scan::log_phase(run_started, "finished");
     tracing::info!(
         files = outcome.stats.files,
         hits = outcome.stats.hits,

@@ -353,35 +353,31 @@ pub fn scan(request: &ScanRequest) -> Result<ScanOutcome, ScanError> {
             outcome.stats.states_loaded += 1;
         }
         let (state, changed) = scan_root(request, root, &options, old, started_ns, &mut outcome);
-        tracing::debug!(
-            elapsed_ms = started.elapsed().as_secs_f64() * 1e3,
-            "walked and parsed"
-        );
+        log_phase(started, "walked and parsed");
         if changed && let Some(cache) = &request.cache {
             cache.store(&key, &state);
             outcome.stats.states_written += 1;
-            tracing::debug!(
-                elapsed_ms = started.elapsed().as_secs_f64() * 1e3,
-                "state stored"
-            );
+            log_phase(started, "state stored");
         }
         for record in state.files.into_iter().filter(FileRecord::has_findings) {
             let path = join_display(&root.display, &record.rel);
             outcome.files.push(finish_file(path, record));
         }
     }
-    tracing::debug!(
-        elapsed_ms = started.elapsed().as_secs_f64() * 1e3,
-        "outcome built"
-    );
+    log_phase(started, "outcome built");
     outcome.files.sort_by(|a, b| a.path.cmp(&b.path));
     outcome.problems.sort_by(|a, b| a.path.cmp(&b.path));
     outcome.elapsed = started.elapsed();
+    log_phase(started, "outcome sorted");
+    Ok(outcome)
+}
+
+/// Logs, at debug level (`-vv`), that a phase of a scan ended and how long since `started`.
+pub(crate) fn log_phase(started: Instant, phase: &str) {
     tracing::debug!(
         elapsed_ms = started.elapsed().as_secs_f64() * 1e3,
-        "outcome sorted"
+        "{phase}"
     );
-    Ok(outcome)
 }
 
 /// Sets `file_path` on every tag and sorts tags and diagnostics by position.

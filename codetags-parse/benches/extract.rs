@@ -50,23 +50,37 @@ fn python_files(dir: &Path, out: &mut Vec<PathBuf>) {
     }
 }
 
-fn bench_extract(c: &mut Criterion) {
+/// The bytes of every stdlib `.py` file, sorted by path; `None` (with the reason printed) when
+/// there is nothing to measure.
+fn stdlib_files() -> Option<Vec<Vec<u8>>> {
     let Some(stdlib) = stdlib_dir() else {
         eprintln!("extract bench skipped: python3 or its stdlib directory is not available");
-        return;
+        return None;
     };
     let mut paths = Vec::new();
     python_files(&stdlib, &mut paths);
     paths.sort();
     let files: Vec<Vec<u8>> = paths.iter().filter_map(|p| std::fs::read(p).ok()).collect();
-    let bytes: usize = files.iter().map(Vec::len).sum();
     if files.is_empty() {
         eprintln!(
             "extract bench skipped: no .py files under {}",
             stdlib.display()
         );
-        return;
+        return None;
     }
+    Some(files)
+}
+
+fn bench(c: &mut Criterion) {
+    let Some(files) = stdlib_files() else {
+        return;
+    };
+    bench_extract(c, &files);
+    bench_prefilter(c, &files);
+}
+
+fn bench_extract(c: &mut Criterion, files: &[Vec<u8>]) {
+    let bytes: usize = files.iter().map(Vec::len).sum();
     eprintln!("extract bench: {} files, {bytes} bytes", files.len());
 
     let mut group = c.benchmark_group("extract_stdlib");
@@ -76,7 +90,7 @@ fn bench_extract(c: &mut Criterion) {
         group.bench_function(schema.name(), |b| {
             b.iter(|| {
                 let mut tags = 0;
-                for file in &files {
+                for file in files {
                     if let Ok(found) = extract_tags(black_box(file), schema) {
                         tags += found.tags.len();
                     }
@@ -112,17 +126,10 @@ fn bench_extract(c: &mut Criterion) {
     group.finish();
 }
 
-fn bench_prefilter(c: &mut Criterion) {
-    let Some(stdlib) = stdlib_dir() else {
-        return;
-    };
-    let mut paths = Vec::new();
-    python_files(&stdlib, &mut paths);
-    paths.sort();
-    let texts: Vec<String> = paths
+fn bench_prefilter(c: &mut Criterion, files: &[Vec<u8>]) {
+    let texts: Vec<String> = files
         .iter()
-        .filter_map(|p| std::fs::read(p).ok())
-        .filter_map(|b| decode(&b).ok().map(|s| s.text))
+        .filter_map(|b| decode(b).ok().map(|s| s.text))
         .collect();
     let bytes: usize = texts.iter().map(String::len).sum();
     let mut group = c.benchmark_group("prefilter_stdlib");
@@ -161,5 +168,5 @@ fn bench_prefilter(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, bench_extract, bench_prefilter);
+criterion_group!(benches, bench);
 criterion_main!(benches);

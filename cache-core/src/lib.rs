@@ -30,6 +30,7 @@
 mod cache;
 mod clock;
 pub mod codec;
+pub mod fsread;
 mod key;
 mod root;
 mod settings;

@@ -299,7 +299,7 @@ impl ScanOutcome {
 #[derive(Debug, thiserror::Error)]
 pub enum ScanError {
     /// A path to scan does not exist.
-    #[error("{path}: no such file or directory")]
+    #[error("{}: no such file or directory", crate::render::display_path(path))]
     MissingPath {
         /// The path as given.
         path: PathBuf,
@@ -387,7 +387,8 @@ fn finish_file(path: PathBuf, record: FileRecord) -> ScannedFile {
         mut diagnostics,
         ..
     } = record;
-    let shown = path.to_string_lossy();
+    // Not `to_string_lossy`: two names differing only in undecodable bytes would be one.
+    let shown = crate::render::json_file_path(&path);
     for tag in &mut tags {
         engine::set_file_path(tag, &shown);
     }
@@ -430,7 +431,7 @@ fn scan_root(
             progress.fetch_add(1, Ordering::Relaxed);
         }
         let problem = |file: &WalkedFile<'_>, message: String| {
-            let path = join_display(&root.display, &relative_of(root, file.path));
+            let path = display_of(root, file.path);
             Some((
                 file.rel.clone(),
                 Visit::Problem(ReadProblem { path, message }),
@@ -494,7 +495,7 @@ fn scan_root(
         if file.rel_exact {
             Some((file.rel, Visit::Fresh(record)))
         } else {
-            let display = join_display(&root.display, &relative_of(root, file.path));
+            let display = display_of(root, file.path);
             Some((file.rel, Visit::Uncached(display, record)))
         }
     };
@@ -654,8 +655,16 @@ impl ReadBuffer {
     }
 }
 
-fn relative_of(root: &Root, path: &Path) -> String {
-    walk::relative_posix(&root.given, path)
+/// The path to show for a file the walker built as `path` under `root`: the root as given
+/// joined with the rest of `path`, byte for byte. Not through the `/`-joined relative string,
+/// which is lossy for names that are not UTF-8.
+fn display_of(root: &Root, path: &Path) -> PathBuf {
+    match path.strip_prefix(&root.given) {
+        Ok(rel) if rel.as_os_str().is_empty() => root.display.clone(),
+        Ok(rel) if root.display == Path::new(".") => strip_curdir(rel),
+        Ok(rel) => root.display.join(rel),
+        Err(_) => strip_curdir(path),
+    }
 }
 
 /// The root as given joined with `rel`, without a leading `./`.

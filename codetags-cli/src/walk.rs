@@ -257,6 +257,11 @@ fn walk_error(err: ignore::Error) -> WalkError {
             ignore::Error::WithPath { err, .. }
             | ignore::Error::WithDepth { err, .. }
             | ignore::Error::WithLineNumber { err, .. } => message_of(err),
+            // ignore's own message prints both paths raw; the line already starts with `child`.
+            ignore::Error::Loop { ancestor, .. } => format!(
+                "file system loop: points to an ancestor, {}",
+                crate::render::display_path(ancestor)
+            ),
             other => other.to_string(),
         }
     }

@@ -1,0 +1,146 @@
+//! What reaches the terminal and the report files: odd file names are escaped (never raw control
+//! characters, never two files printed alike), special files named on the command line are
+//! diagnostics rather than silence or a hang, configuration errors blame the right source, and
+//! `--output` errors and replacements concern the file the user named.
+
+mod common;
+
+use common::codetags;
+use std::fs;
+use std::path::Path;
+use std::time::Duration;
+
+/// Long enough for a debug build on a loaded machine; a hang fails the test instead of the run.
+const TIMEOUT: Duration = Duration::from_secs(60);
+
+fn write(dir: &Path, name: impl AsRef<Path>, content: &str) {
+    let path = dir.join(name);
+    fs::create_dir_all(path.parent().unwrap()).unwrap();
+    fs::write(path, content).unwrap();
+}
+
+/// A folder with an (empty) `pyproject.toml`, so no config from above the temp dir applies.
+fn project() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    fs::write(dir.path().join("pyproject.toml"), "").unwrap();
+    dir
+}
+
+/// Runs `codetags scan --no-cache ARGS` in `dir`; returns (stdout, stderr) as bytes.
+fn scan(dir: &Path, args: &[&str]) -> (Vec<u8>, Vec<u8>) {
+    let out = codetags(dir)
+        .args(["scan", "--no-cache"])
+        .args(args)
+        .timeout(TIMEOUT)
+        .output()
+        .unwrap();
+    (out.stdout, out.stderr)
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8(bytes.to_vec()).expect("output is UTF-8")
+}
+
+#[cfg(unix)]
+#[test]
+fn control_characters_in_names_are_escaped_in_text_summary_and_diagnostics() {
+    let dir = project();
+    write(dir.path(), "a\x1b[31mred.py", "# TODO: esc <p:1>\n");
+    write(dir.path(), "b\nline.py", "# TODO: newline <p:1>\n");
+    write(dir.path(), "c\tcol.py", "# TODO: tab <p:1>\n");
+    // A name that spells an escape with a real backslash is not confused with the real thing.
+    write(dir.path(), "d\\x1b.py", "# TODO: backslash <p:1>\n");
+    write(dir.path(), "e\x1b.py", "# TODO: real esc <p:1>\n");
+    write(dir.path(), "sub\x07dir/f.py", "# TODO: in a folder <p:1>\n");
+    write(dir.path(), "g\x1b.py", "# TODO: x\ns = '''never closed\n");
+    write(dir.path(), "plain.py", "# TODO: plain <p:1>\n");
+
+    let (out, err) = scan(dir.path(), &["--color", "never"]);
+    let (out, err) = (text(&out), text(&err));
+    assert!(!out.contains('\x1b') && !out.contains('\x07'), "{out:?}");
+    // One line per tag: a newline in a name does not split a record.
+    assert_eq!(out.lines().count(), 8, "{out}");
+    for line in [
+        "a\\x1b[31mred.py:1:1: TODO esc <p=1>",
+        "b\\nline.py:1:1: TODO newline <p=1>",
+        "c\\tcol.py:1:1: TODO tab <p=1>",
+        "d\\\\x1b.py:1:1: TODO backslash <p=1>",
+        "e\\x1b.py:1:1: TODO real esc <p=1>",
+        "g\\x1b.py:1:1: TODO x",
+        "plain.py:1:1: TODO plain <p=1>",
+    ] {
+        assert!(out.lines().any(|l| l == line), "{line:?} not in:\n{out}");
+    }
+    assert!(
+        out.lines()
+            .any(|l| l == "sub\\x07dir/f.py:1:1: TODO in a folder <p=1>"),
+        "{out}"
+    );
+    assert!(!err.contains('\x1b'), "{err:?}");
+    assert!(err.contains("g\\x1b.py:2:"), "{err}");
+
+    let (summary, _) = scan(dir.path(), &["-f", "summary", "--color", "never"]);
+    let summary = text(&summary);
+    assert!(!summary.contains('\x07'), "{summary:?}");
+    assert!(
+        summary
+            .lines()
+            .any(|l| l.split_whitespace().collect::<Vec<_>>() == ["sub\\x07dir", "1"]),
+        "{summary}"
+    );
+
+    // JSON keeps the real characters of a UTF-8 name (serde escapes them, as pycodetags does).
+    let (json, _) = scan(dir.path(), &["-f", "json"]);
+    let records: serde_json::Value = serde_json::from_slice(&json).unwrap();
+    let paths: Vec<&str> = records
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["file_path"].as_str().unwrap())
+        .collect();
+    assert!(paths.contains(&"a\x1b[31mred.py"), "{paths:?}");
+    assert!(paths.contains(&"b\nline.py"), "{paths:?}");
+    assert!(paths.contains(&"d\\x1b.py"), "{paths:?}");
+    assert!(text(&json).contains("\"file_path\": \"a\\u001b[31mred.py\""));
+}
+
+#[cfg(target_os = "linux")]
+#[test]
+fn names_that_are_not_utf8_print_their_bytes_and_stay_distinct() {
+    use std::ffi::OsStr;
+    use std::os::unix::ffi::OsStrExt;
+    let dir = project();
+    write(
+        dir.path(),
+        OsStr::from_bytes(b"caf\xe9.py"),
+        "# TODO: e9 <p:1>\n",
+    );
+    write(
+        dir.path(),
+        OsStr::from_bytes(b"caf\xea.py"),
+        "# TODO: ea <p:1>\n",
+    );
+    write(
+        dir.path(),
+        OsStr::from_bytes(b"bad\xff.py"),
+        "s = '''\n# TODO: open\n",
+    );
+
+    let (out, err) = scan(dir.path(), &[]);
+    let (out, err) = (text(&out), text(&err));
+    assert!(!out.contains('\u{fffd}'), "{out}");
+    assert!(out.contains("caf\\xe9.py:1:1: TODO e9"), "{out}");
+    assert!(out.contains("caf\\xea.py:1:1: TODO ea"), "{out}");
+    assert!(err.contains("bad\\xff.py:1:"), "{err}");
+
+    // JSON: `file_path` holds the same escaped spelling (valid JSON for every parser).
+    let (json, _) = scan(dir.path(), &["-f", "json"]);
+    let records: serde_json::Value = serde_json::from_slice(&json).unwrap();
+    let paths: Vec<&str> = records
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["file_path"].as_str().unwrap())
+        .collect();
+    assert_eq!(paths, ["caf\\xe9.py", "caf\\xea.py"]);
+}

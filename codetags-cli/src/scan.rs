@@ -26,6 +26,7 @@
 use crate::config::ProjectConfig;
 use crate::engine::{self, Tag};
 use crate::walk::{self, WalkOptions, WalkedFile};
+use cache_core::fsread::{ReadError, open_regular};
 use codetags_parse::Diagnostic;
 use serde::{Deserialize, Serialize};
 use std::path::{Component, Path, PathBuf};
@@ -437,6 +438,14 @@ fn scan_root(
                 Visit::Problem(ReadProblem { path, message }),
             ))
         };
+        // What the walk saw as a regular file may have been replaced since by a FIFO or a
+        // device (the open never blocks on one): skipped as the walk would have skipped it,
+        // unless it was named on the command line.
+        let read_problem = |file: &WalkedFile<'_>, err: ReadError| match err {
+            ReadError::NotRegular { .. } if !file.rel.is_empty() => None,
+            ReadError::NotRegular { .. } => problem(file, err.to_string()),
+            err => problem(file, format!("cannot read: {err}")),
+        };
         let previous = if file.rel_exact {
             old.files
                 .binary_search_by(|r| r.rel.as_str().cmp(&file.rel))
@@ -444,6 +453,9 @@ fn scan_root(
         } else {
             None
         };
+        // A link is followed only where the user asked for it: with `-L`, or when the link
+        // itself was named on the command line (its `rel` is empty).
+        let follow = request.follow_symlinks || file.rel.is_empty();
         let (stat, bytes) = match previous {
             // A known file: its stat data alone may settle it, without opening it.
             Some(i) => {
@@ -456,16 +468,15 @@ fn scan_root(
                 if old.files[i].stat == stat && stat.mtime_ns < trusted_before {
                     return Some((file.rel, Visit::Keep(i)));
                 }
-                match buffer.read(file.path, stat.size) {
-                    Ok(bytes) => (stat, bytes),
-                    Err(err) => return problem(&file, format!("cannot read: {err}")),
+                match buffer.open_and_read(file.path, follow) {
+                    Ok(read) => read,
+                    Err(err) => return read_problem(&file, err),
                 }
             }
             // A new file: open it and stat the open file (no second path lookup).
-            None => match buffer.open_and_read(file.path, file.known_metadata.as_ref()) {
-                Ok(Some((stat, bytes))) => (stat, bytes),
-                Ok(None) => return None,
-                Err(err) => return problem(&file, format!("cannot read: {err}")),
+            None => match buffer.open_and_read(file.path, follow) {
+                Ok(read) => read,
+                Err(err) => return read_problem(&file, err),
             },
         };
         let known = match previous {
@@ -587,32 +598,14 @@ impl ReadBuffer {
     /// A buffer grown beyond this many bytes (by a very large file) is not reused.
     const KEEP_LIMIT: usize = 16 << 20;
 
-    /// Opens `path`, stats the open file (or takes the walker's `known` metadata) and reads it;
-    /// `Ok(None)` when it turns out not to be a regular file.
-    fn open_and_read(
-        &mut self,
-        path: &Path,
-        known: Option<&std::fs::Metadata>,
-    ) -> std::io::Result<Option<(FileStat, &[u8])>> {
-        let mut file = std::fs::File::open(path)?;
-        let stat = match known {
-            Some(metadata) => FileStat::of(metadata),
-            None => {
-                let metadata = file.metadata()?;
-                if !metadata.is_file() {
-                    return Ok(None);
-                }
-                FileStat::of(&metadata)
-            }
-        };
+    /// Opens `path` without blocking (a FIFO put in a file's place cannot hang the scan), stats
+    /// the open file and reads it. A symbolic link is followed only when `follow` is set: the
+    /// walk hands over a link only then, so one met otherwise was swapped in since.
+    fn open_and_read(&mut self, path: &Path, follow: bool) -> Result<(FileStat, &[u8]), ReadError> {
+        let (mut file, metadata) = open_source(path, follow)?;
+        let stat = FileStat::of(&metadata);
         let bytes = self.fill(&mut file, stat.size)?;
-        Ok(Some((stat, bytes)))
-    }
-
-    /// Opens and reads `path`, whose size was `size` when stat'ed.
-    fn read(&mut self, path: &Path, size: u64) -> std::io::Result<&[u8]> {
-        let mut file = std::fs::File::open(path)?;
-        self.fill(&mut file, size)
+        Ok((stat, bytes))
     }
 
     /// Reads the file from the start with plain `read` calls into the reused buffer.
@@ -652,6 +645,32 @@ impl ReadBuffer {
             }
         }
         Ok(&self.bytes[..filled])
+    }
+}
+
+/// Opens a source file with [`cache_core::fsread::open_regular`] (`O_NONBLOCK | O_NOFOLLOW`,
+/// then an `fstat` that must show a regular file), resolving a symbolic link first when
+/// `follow` is set. `open_regular`'s `Ok(None)` (nothing there) becomes `NotFound`: the walk
+/// saw a file, so its vanishing is a read error like any other.
+fn open_source(path: &Path, follow: bool) -> Result<(std::fs::File, std::fs::Metadata), ReadError> {
+    let not_found = || {
+        ReadError::Io(std::io::Error::new(
+            std::io::ErrorKind::NotFound,
+            "no such file or directory",
+        ))
+    };
+    match open_regular(path) {
+        Ok(Some(opened)) => Ok(opened),
+        Ok(None) => Err(not_found()),
+        // The link's final target, every component resolved, is opened with the same
+        // no-follow, no-block flags: swapped for a FIFO or a link meanwhile, it is refused.
+        Err(ReadError::NotRegular {
+            kind: "symbolic link",
+        }) if follow => {
+            let target = std::fs::canonicalize(path)?;
+            open_regular(&target)?.ok_or_else(not_found)
+        }
+        Err(err) => Err(err),
     }
 }
 
@@ -772,7 +791,17 @@ pub fn config_fingerprint(
 #[cfg(test)]
 mod tests {
     use super::ReadBuffer;
+    use cache_core::fsread::ReadError;
     use std::io::Write;
+    use std::path::Path;
+
+    impl ReadBuffer {
+        /// Reads `path` as if stat'ed at `size`, to exercise `fill`'s handling of wrong sizes.
+        fn read(&mut self, path: &Path, size: u64) -> std::io::Result<&[u8]> {
+            let mut file = std::fs::File::open(path)?;
+            self.fill(&mut file, size)
+        }
+    }
 
     fn file_with(bytes: &[u8]) -> tempfile::NamedTempFile {
         let mut file = tempfile::NamedTempFile::new().unwrap();
@@ -814,14 +843,63 @@ mod tests {
     fn a_new_file_is_stat_ed_through_its_open_handle() {
         let mut buffer = ReadBuffer::default();
         let file = file_with(b"x = 1\n");
-        let (stat, bytes) = buffer.open_and_read(file.path(), None).unwrap().unwrap();
+        let (stat, bytes) = buffer.open_and_read(file.path(), false).unwrap();
         assert_eq!((stat.size, bytes), (6, &b"x = 1\n"[..]));
         let dir = tempfile::tempdir().unwrap();
-        assert!(buffer.open_and_read(dir.path(), None).unwrap().is_none());
-        assert!(
-            buffer
-                .open_and_read(&dir.path().join("gone.py"), None)
-                .is_err()
-        );
+        assert!(matches!(
+            buffer.open_and_read(dir.path(), false),
+            Err(ReadError::NotRegular { kind: "directory" })
+        ));
+        let gone = buffer.open_and_read(&dir.path().join("gone.py"), false);
+        assert!(matches!(gone, Err(ReadError::Io(e)) if e.kind() == std::io::ErrorKind::NotFound));
+    }
+
+    /// A file swapped for a FIFO between the walk and the open: refused at once, never a read
+    /// that waits for a writer. Run on a thread, so a regression fails instead of hanging.
+    #[cfg(unix)]
+    #[test]
+    fn a_fifo_in_a_files_place_is_refused_without_blocking() {
+        let dir = tempfile::tempdir().unwrap();
+        let fifo = dir.path().join("swapped.py");
+        let status = std::process::Command::new("mkfifo")
+            .arg(&fifo)
+            .status()
+            .unwrap();
+        assert!(status.success());
+        let link = dir.path().join("link.py");
+        std::os::unix::fs::symlink("swapped.py", &link).unwrap();
+        let (sender, receiver) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            let mut buffer = ReadBuffer::default();
+            let kinds: Vec<String> = [(&fifo, false), (&link, true), (&link, false)]
+                .into_iter()
+                .map(|(path, follow)| match buffer.open_and_read(path, follow) {
+                    Err(ReadError::NotRegular { kind }) => kind.to_owned(),
+                    other => format!("{:?}", other.map(|(stat, _)| stat)),
+                })
+                .collect();
+            let _ = sender.send(kinds);
+        });
+        let kinds = receiver
+            .recv_timeout(std::time::Duration::from_secs(30))
+            .expect("opening a FIFO blocked");
+        assert_eq!(kinds, ["FIFO", "FIFO", "symbolic link"]);
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_link_is_followed_only_when_asked() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("real.py"), "# TODO: x\n").unwrap();
+        let link = dir.path().join("link.py");
+        std::os::unix::fs::symlink("real.py", &link).unwrap();
+        let mut buffer = ReadBuffer::default();
+        assert_eq!(buffer.open_and_read(&link, true).unwrap().1, b"# TODO: x\n");
+        assert!(matches!(
+            buffer.open_and_read(&link, false),
+            Err(ReadError::NotRegular {
+                kind: "symbolic link"
+            })
+        ));
     }
 }

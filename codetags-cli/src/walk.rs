@@ -2,7 +2,9 @@
 //!
 //! Honours `.gitignore` (also outside a git repository), `.ignore` and `.git/info/exclude`,
 //! skips hidden files and folders, the cache folder and `exclude` patterns; symlinks are not
-//! followed unless asked. Each selected file is handed to a visitor running on the walker's
+//! followed unless asked. Only regular files are handed over: a FIFO, socket or device named as
+//! the root is a [`WalkError`] (`not a regular file (FIFO)`), one met inside the tree is
+//! skipped. Each selected file is handed to a visitor running on the walker's
 //! threads, together with a per-thread scratch value (the scanner's reusable read buffer); the
 //! results are collected per thread and returned unsorted.
 //!
@@ -207,6 +209,15 @@ where
                         sink.local.push(item);
                     }
                 }
+                // Named on the command line, a FIFO, socket or device is reported: silence
+                // would hide the mistake, and reading it could block forever. Met inside a
+                // tree, it is skipped like any file that is not a source file.
+                Ok(metadata) if explicit && !metadata.is_dir() => {
+                    sink.local_errors.push(WalkError {
+                        path: Some(entry.path().to_path_buf()),
+                        message: not_regular(&metadata),
+                    });
+                }
                 Ok(_) => {}
                 Err(err) => sink.local_errors.push(WalkError {
                     path: Some(entry.path().to_path_buf()),
@@ -238,6 +249,15 @@ impl<T> Drop for Sink<'_, T> {
         let mut errors = self.errors.lock().unwrap_or_else(|p| p.into_inner());
         errors.append(&mut self.local_errors);
     }
+}
+
+/// The reason given for a path that is not a regular file: `not a regular file (FIFO)`, the
+/// wording of [`cache_core::fsread::ReadError::NotRegular`].
+pub(crate) fn not_regular(metadata: &std::fs::Metadata) -> String {
+    cache_core::fsread::ReadError::NotRegular {
+        kind: cache_core::fsread::describe_file_type(metadata),
+    }
+    .to_string()
 }
 
 fn walk_error(err: ignore::Error) -> WalkError {

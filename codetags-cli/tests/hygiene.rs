@@ -6,6 +6,7 @@
 mod common;
 
 use common::codetags;
+use predicates::prelude::*;
 use std::fs;
 use std::path::Path;
 use std::time::Duration;
@@ -143,4 +144,62 @@ fn names_that_are_not_utf8_print_their_bytes_and_stay_distinct() {
         .map(|r| r["file_path"].as_str().unwrap())
         .collect();
     assert_eq!(paths, ["caf\\xe9.py", "caf\\xea.py"]);
+}
+
+#[cfg(unix)]
+fn mkfifo(path: &Path) {
+    let status = std::process::Command::new("mkfifo")
+        .arg(path)
+        .status()
+        .unwrap();
+    assert!(status.success());
+}
+
+#[cfg(unix)]
+#[test]
+fn a_fifo_or_device_named_on_the_command_line_is_a_diagnostic_not_a_hang() {
+    let dir = project();
+    mkfifo(&dir.path().join("some.fifo"));
+    let assert = codetags(dir.path())
+        .args(["scan", "--no-cache", "--strict", "some.fifo"])
+        .timeout(TIMEOUT)
+        .assert()
+        .code(1);
+    let err = text(&assert.get_output().stderr);
+    assert!(
+        err.contains("some.fifo:1:1: not a regular file (FIFO)"),
+        "{err}"
+    );
+    assert!(err.contains("1 diagnostic in 1 file"), "{err}");
+
+    if Path::new("/dev/null").exists() {
+        codetags(dir.path())
+            .args(["scan", "--no-cache", "/dev/null"])
+            .timeout(TIMEOUT)
+            .assert()
+            .success()
+            .stderr(predicate::str::contains(
+                "/dev/null:1:1: not a regular file (device)",
+            ));
+    }
+}
+
+#[cfg(unix)]
+#[test]
+fn a_fifo_inside_a_walked_tree_is_skipped_without_blocking() {
+    let dir = project();
+    write(dir.path(), "ok.py", "# TODO: ok <p:1>\n");
+    mkfifo(&dir.path().join("pipe.py"));
+    for follow in [false, true] {
+        let mut cmd = codetags(dir.path());
+        cmd.args(["scan", "--no-cache", "--strict"]);
+        if follow {
+            cmd.arg("-L");
+        }
+        cmd.timeout(TIMEOUT)
+            .assert()
+            .success()
+            .stdout("ok.py:1:1: TODO ok <p=1>\n")
+            .stderr("");
+    }
 }

@@ -258,7 +258,9 @@ pub struct ScanStats {
     pub parsed: usize,
     /// Files or folders that could not be read.
     pub unreadable: usize,
-    /// Records dropped because their file is gone.
+    /// Records dropped because their file is gone: the walk no longer met it (deleted, renamed
+    /// away, newly ignored, or no longer a regular file). A file that was edited and re-parsed,
+    /// or that could not be read, is not counted here.
     pub removed: usize,
     /// Scan roots whose state was found in the cache.
     pub states_loaded: usize,
@@ -408,10 +410,12 @@ enum Visit {
     Keep(usize),
     /// The file was read and its content hash matches the old record at this index.
     Revalidated(usize, FileStat),
-    /// A new record.
-    Fresh(FileRecord),
-    /// Unreadable.
-    Problem(ReadProblem),
+    /// A new record, replacing the old record at this index if there is one (the file was
+    /// edited).
+    Fresh(Option<usize>, FileRecord),
+    /// Unreadable; its old record, if any, is at this index (dropped, but not because the
+    /// file is gone).
+    Problem(Option<usize>, ReadProblem),
     /// A file whose name is not UTF-8: scanned, never cached.
     Uncached(PathBuf, FileRecord),
 }
@@ -431,11 +435,18 @@ fn scan_root(
         if let Some(progress) = &request.progress {
             progress.fetch_add(1, Ordering::Relaxed);
         }
+        let previous = if file.rel_exact {
+            old.files
+                .binary_search_by(|r| r.rel.as_str().cmp(&file.rel))
+                .ok()
+        } else {
+            None
+        };
         let problem = |file: &WalkedFile<'_>, message: String| {
             let path = display_of(root, file.path);
             Some((
                 file.rel.clone(),
-                Visit::Problem(ReadProblem { path, message }),
+                Visit::Problem(previous, ReadProblem { path, message }),
             ))
         };
         // What the walk saw as a regular file may have been replaced since by a FIFO or a
@@ -445,13 +456,6 @@ fn scan_root(
             ReadError::NotRegular { .. } if !file.rel.is_empty() => None,
             ReadError::NotRegular { .. } => problem(file, err.to_string()),
             err => problem(file, format!("cannot read: {err}")),
-        };
-        let previous = if file.rel_exact {
-            old.files
-                .binary_search_by(|r| r.rel.as_str().cmp(&file.rel))
-                .ok()
-        } else {
-            None
         };
         // A link is followed only where the user asked for it: with `-L`, or when the link
         // itself was named on the command line (its `rel` is empty).
@@ -504,7 +508,7 @@ fn scan_root(
             diagnostics: extracted.parsed.diagnostics,
         };
         if file.rel_exact {
-            Some((file.rel, Visit::Fresh(record)))
+            Some((file.rel, Visit::Fresh(previous, record)))
         } else {
             let display = display_of(root, file.path);
             Some((file.rel, Visit::Uncached(display, record)))
@@ -529,7 +533,10 @@ fn scan_root(
     let old_len = old_files.len();
     let mut files = Vec::with_capacity(visits.len());
     let mut changed = false;
+    // Old records carried into the new state, and old records whose file the walk met again
+    // (carried, re-parsed or unreadable): the others' files are gone.
     let mut kept = 0usize;
+    let mut met = 0usize;
     for (_, visit) in visits {
         match visit {
             Visit::Keep(i) => {
@@ -537,6 +544,7 @@ fn scan_root(
                     stats.files += 1;
                     stats.hits += 1;
                     kept += 1;
+                    met += 1;
                     files.push(record);
                 }
             }
@@ -546,6 +554,7 @@ fn scan_root(
                     stats.misses += 1;
                     stats.revalidated += 1;
                     kept += 1;
+                    met += 1;
                     // Rewritten when the stat data moved, or when only the scan time did but
                     // that makes a racily-clean record trusted from now on (a file dated in
                     // the future stays untrusted and is not rewritten on every scan).
@@ -556,7 +565,8 @@ fn scan_root(
                     files.push(record);
                 }
             }
-            Visit::Fresh(record) => {
+            Visit::Fresh(previous, record) => {
+                met += usize::from(drop_old(&mut old_files, previous));
                 stats.files += 1;
                 stats.misses += 1;
                 stats.parsed += 1;
@@ -571,19 +581,26 @@ fn scan_root(
                     outcome.files.push(finish_file(path, record));
                 }
             }
-            Visit::Problem(problem) => {
+            Visit::Problem(previous, problem) => {
+                met += usize::from(drop_old(&mut old_files, previous));
                 stats.unreadable += 1;
                 outcome.problems.push(problem);
             }
         }
     }
-    let removed = old_len - kept;
-    stats.removed += removed;
-    if removed > 0 {
-        changed = true;
-    }
+    stats.removed += old_len - met;
+    // Any old record not carried over (gone, edited, unreadable) changes the state.
+    changed |= kept < old_len;
     let state = ScanState { started_ns, files };
     (state, changed)
+}
+
+/// Drops the old record at `index`, if any; whether there was one.
+fn drop_old(old_files: &mut [Option<FileRecord>], index: Option<usize>) -> bool {
+    index
+        .and_then(|i| old_files.get_mut(i))
+        .and_then(Option::take)
+        .is_some()
 }
 
 /// A walker thread's read buffer, reused from file to file: it only grows (zero-filled once, as

@@ -203,3 +203,55 @@ fn a_fifo_inside_a_walked_tree_is_skipped_without_blocking() {
             .stderr("");
     }
 }
+
+/// A cached tree whose files are dated an hour ago (never "racily clean").
+fn cached_scan_stats(dir: &Path, cache: &Path) -> serde_json::Value {
+    codetags(dir)
+        .args(["scan", "--cache-dir"])
+        .arg(cache)
+        .timeout(TIMEOUT)
+        .assert()
+        .success();
+    let text = fs::read_to_string(cache.join("last-scan.json")).unwrap();
+    serde_json::from_str::<serde_json::Value>(&text).unwrap()["stats"].clone()
+}
+
+fn an_hour_ago(path: &Path, offset_s: i64) {
+    let now = filetime::FileTime::now().unix_seconds();
+    filetime::set_file_mtime(
+        path,
+        filetime::FileTime::from_unix_time(now - 3600 + offset_s, 0),
+    )
+    .unwrap();
+}
+
+#[test]
+fn an_edited_file_is_not_counted_as_removed_a_deleted_one_is() {
+    let dir = project();
+    let cache = dir.path().join("cache-root");
+    for name in ["a.py", "b.py", "c.py"] {
+        write(dir.path(), name, &format!("# TODO: {name} <p:1>\n"));
+        an_hour_ago(&dir.path().join(name), 0);
+    }
+    let cold = cached_scan_stats(dir.path(), &cache);
+    assert_eq!(cold["parsed"], 3, "{cold}");
+
+    write(dir.path(), "a.py", "# TODO: a.py edited <p:2>\n");
+    an_hour_ago(&dir.path().join("a.py"), 10);
+    let edited = cached_scan_stats(dir.path(), &cache);
+    assert_eq!(
+        (&edited["parsed"], &edited["removed"]),
+        (&1.into(), &0.into()),
+        "{edited}"
+    );
+
+    fs::remove_file(dir.path().join("b.py")).unwrap();
+    write(dir.path(), "c.py", "# TODO: c.py edited <p:2>\n");
+    an_hour_ago(&dir.path().join("c.py"), 20);
+    let deleted = cached_scan_stats(dir.path(), &cache);
+    assert_eq!(
+        (&deleted["files"], &deleted["parsed"], &deleted["removed"]),
+        (&2.into(), &1.into(), &1.into()),
+        "{deleted}"
+    );
+}

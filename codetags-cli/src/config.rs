@@ -8,6 +8,7 @@
 //! silently, so one `pyproject.toml` serves both tools; any other key is a warning.
 
 use crate::fnmatch::fnmatchcase;
+use crate::render::display_path;
 use codetags_parse::Schema;
 use figment::Figment;
 use figment::providers::{Env, Format, Toml};
@@ -67,17 +68,29 @@ const ENV_KEYS: &[&str] = &["schema", "src", "exclude", "extensions"];
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
     /// `--config` names a file that does not exist or cannot be read.
-    #[error("cannot read config file {path}: {reason}")]
+    #[error("cannot read config file {}: {reason}", display_path(path))]
     Unreadable { path: PathBuf, reason: String },
     /// The TOML does not parse, or a value has the wrong type.
     #[error("{0}")]
     Invalid(String),
-    /// A value has the right type but is not acceptable.
+    /// A value from the config file has the right type but is not acceptable.
     #[error("invalid value {value} for key `tool.pycodetags.{key}` in {origin}: {reason}")]
     BadValue {
         key: String,
         value: String,
         origin: String,
+        reason: String,
+    },
+    /// A value from a `PYCODETAGS_*` environment variable (which overrides the file's key) has
+    /// the right type but is not acceptable: the variable is named, not the file, since
+    /// editing the file would not help.
+    #[error("invalid value {value} in environment variable {var}: {reason}")]
+    BadEnvValue {
+        /// The variable, e.g. `PYCODETAGS_SCHEMA`.
+        var: String,
+        /// The value, quoted.
+        value: String,
+        /// Why it is refused.
         reason: String,
     },
 }
@@ -167,7 +180,7 @@ impl ProjectConfig {
     ) -> Result<Self, ConfigError> {
         let source = file
             .as_ref()
-            .map(|f| f.display().to_string())
+            .map(|f| display_path(f).into_owned())
             .unwrap_or_else(|| "the environment".to_owned());
         let keys: BTreeMap<String, Value> = file_figment.extract().map_err(describe)?;
         let warnings = keys
@@ -180,18 +193,34 @@ impl ProjectConfig {
                 .filter(|k| ENV_KEYS.iter().any(|e| k.as_str().eq_ignore_ascii_case(e))),
         );
         let raw: RawConfig = figment.extract().map_err(describe)?;
+        // Where each checked value came from: an environment variable overrides the file key
+        // by key, so the blame is decided per key.
+        let bad_value = |key: &str, value: String, reason: &str| {
+            let from_env = figment
+                .find_metadata(key)
+                .is_some_and(|meta| meta.name.contains("environment"));
+            if from_env {
+                ConfigError::BadEnvValue {
+                    var: format!("PYCODETAGS_{}", key.to_uppercase()),
+                    value,
+                    reason: reason.to_owned(),
+                }
+            } else {
+                ConfigError::BadValue {
+                    key: key.to_owned(),
+                    value,
+                    origin: source.clone(),
+                    reason: reason.to_owned(),
+                }
+            }
+        };
         let mut config = Self::defaults(base_dir);
         config.file = file;
         config.warnings = warnings;
         if let Some(StringList(src)) = raw.src {
             for (i, s) in src.iter().enumerate() {
                 if s.is_empty() {
-                    return Err(bad_value(
-                        "src",
-                        format!("\"\" (item {i})"),
-                        &source,
-                        "empty path",
-                    ));
+                    return Err(bad_value("src", format!("\"\" (item {i})"), "empty path"));
                 }
             }
             config.src = src.iter().map(|s| config.base_dir.join(s)).collect();
@@ -199,16 +228,17 @@ impl ProjectConfig {
         config.exclude = raw.exclude.map(|l| l.0).unwrap_or_default();
         if let Some(name) = raw.schema {
             config.schema = parse_schema(&name)
-                .map_err(|reason| bad_value("schema", format!("{name:?}"), &source, &reason))?;
+                .map_err(|reason| bad_value("schema", format!("{name:?}"), &reason))?;
         }
         for (i, entry) in raw.schema_paths.unwrap_or_default().into_iter().enumerate() {
             let schema = parse_schema(&entry.schema).map_err(|reason| {
-                bad_value(
-                    &format!("schema_paths[{i}].schema"),
-                    format!("{:?}", entry.schema),
-                    &source,
-                    &reason,
-                )
+                // `schema_paths` has no environment override: always the file.
+                ConfigError::BadValue {
+                    key: format!("schema_paths[{i}].schema"),
+                    value: format!("{:?}", entry.schema),
+                    origin: source.clone(),
+                    reason,
+                }
             })?;
             config.schema_paths.push(SchemaPath {
                 pattern: entry.path,
@@ -224,7 +254,6 @@ impl ProjectConfig {
                 return Err(bad_value(
                     "extensions",
                     format!("{exts:?}"),
-                    &source,
                     "give one or more non-empty extensions, e.g. [\"py\", \"pyi\"]",
                 ));
             }
@@ -315,15 +344,6 @@ struct RawSchemaPath {
     schema: String,
 }
 
-fn bad_value(key: &str, value: String, origin: &str, reason: &str) -> ConfigError {
-    ConfigError::BadValue {
-        key: key.to_owned(),
-        value,
-        origin: origin.to_owned(),
-        reason: reason.to_owned(),
-    }
-}
-
 /// Rewrites figment's errors so they name `tool.pycodetags.<key>` and the file or variable,
 /// without figment's internal `default.` profile prefix.
 fn describe(error: figment::Error) -> ConfigError {
@@ -333,7 +353,7 @@ fn describe(error: figment::Error) -> ConfigError {
             let path = e.path.join(".");
             let from = match e.metadata.as_ref() {
                 Some(meta) => match &meta.source {
-                    Some(figment::Source::File(f)) => f.display().to_string(),
+                    Some(figment::Source::File(f)) => display_path(f).into_owned(),
                     _ if meta.name.contains("environment") => {
                         format!("environment variable PYCODETAGS_{}", path.to_uppercase())
                     }

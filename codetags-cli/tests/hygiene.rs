@@ -255,3 +255,45 @@ fn an_edited_file_is_not_counted_as_removed_a_deleted_one_is() {
         "{deleted}"
     );
 }
+
+#[test]
+fn environment_overrides_are_blamed_on_the_variable_not_the_file() {
+    let dir = tempfile::tempdir().unwrap();
+    fs::write(
+        dir.path().join("pyproject.toml"),
+        "[tool.pycodetags]\nschema = \"auto\"\n",
+    )
+    .unwrap();
+    write(dir.path(), "a.py", "# TODO: a <p:1>\n");
+    for (var, value) in [
+        ("PYCODETAGS_SCHEMA", "PEP351"),
+        ("PYCODETAGS_EXTENSIONS", "."),
+        ("PYCODETAGS_SRC", "[\"\"]"),
+    ] {
+        codetags(dir.path())
+            .args(["scan", "--no-cache"])
+            .env(var, value)
+            .timeout(TIMEOUT)
+            .assert()
+            .code(2)
+            .stderr(
+                predicate::str::contains(format!("environment variable {var}"))
+                    .and(predicate::str::contains("pyproject.toml").not()),
+            );
+    }
+    // The same bad value in the file still names the file.
+    fs::write(
+        dir.path().join("pyproject.toml"),
+        "[tool.pycodetags]\nschema = \"PEP351\"\n",
+    )
+    .unwrap();
+    codetags(dir.path())
+        .args(["scan", "--no-cache"])
+        .timeout(TIMEOUT)
+        .assert()
+        .code(2)
+        .stderr(
+            predicate::str::contains("pyproject.toml")
+                .and(predicate::str::contains("environment").not()),
+        );
+}

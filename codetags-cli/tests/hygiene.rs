@@ -297,3 +297,104 @@ fn environment_overrides_are_blamed_on_the_variable_not_the_file() {
                 .and(predicate::str::contains("environment").not()),
         );
 }
+
+#[test]
+fn output_errors_name_the_target_never_the_temporary_file() {
+    let dir = project();
+    write(dir.path(), "a.py", "# TODO: a <p:1>\n");
+    codetags(dir.path())
+        .args(["scan", "--no-cache", "-o", "no-such-folder/report.txt"])
+        .timeout(TIMEOUT)
+        .assert()
+        .code(2)
+        .stderr(
+            predicate::str::contains("no-such-folder/report.txt")
+                .and(predicate::str::contains(".codetags-out").not()),
+        );
+}
+
+#[cfg(unix)]
+fn mode_of(path: &Path) -> u32 {
+    use std::os::unix::fs::PermissionsExt;
+    fs::metadata(path).unwrap().permissions().mode() & 0o7777
+}
+
+#[cfg(unix)]
+#[test]
+fn output_keeps_the_existing_files_permissions_and_a_new_file_gets_the_umask() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = project();
+    write(dir.path(), "a.py", "# TODO: a <p:1>\n");
+    let report = dir.path().join("report.txt");
+    fs::write(&report, "old\n").unwrap();
+    for mode in [0o640, 0o604] {
+        fs::set_permissions(&report, fs::Permissions::from_mode(mode)).unwrap();
+        codetags(dir.path())
+            .args(["scan", "--no-cache", "-o", "report.txt"])
+            .timeout(TIMEOUT)
+            .assert()
+            .success();
+        assert_eq!(
+            fs::read_to_string(&report).unwrap(),
+            "a.py:1:1: TODO a <p=1>\n"
+        );
+        assert_eq!(mode_of(&report), mode, "{mode:o}");
+    }
+    // A new file: what any file this process's children create gets (0666 minus the umask).
+    let probe = dir.path().join("probe");
+    fs::write(&probe, "").unwrap();
+    codetags(dir.path())
+        .args(["scan", "--no-cache", "-o", "new.txt"])
+        .timeout(TIMEOUT)
+        .assert()
+        .success();
+    assert_eq!(mode_of(&dir.path().join("new.txt")), mode_of(&probe));
+}
+
+#[cfg(unix)]
+#[test]
+fn output_through_a_symlink_replaces_the_links_target_and_keeps_the_link() {
+    use std::os::unix::fs::symlink;
+    let dir = project();
+    write(dir.path(), "a.py", "# TODO: a <p:1>\n");
+    fs::create_dir(dir.path().join("reports")).unwrap();
+    fs::write(dir.path().join("reports/real.txt"), "old\n").unwrap();
+    symlink("reports/real.txt", dir.path().join("link.txt")).unwrap();
+    // A chain, and a dangling link: the file it names is created.
+    symlink("link.txt", dir.path().join("chain.txt")).unwrap();
+    symlink("reports/fresh.txt", dir.path().join("dangling.txt")).unwrap();
+    for (link, real) in [
+        ("link.txt", "reports/real.txt"),
+        ("chain.txt", "reports/real.txt"),
+        ("dangling.txt", "reports/fresh.txt"),
+    ] {
+        fs::write(dir.path().join("reports/real.txt"), "old\n").unwrap();
+        codetags(dir.path())
+            .args(["scan", "--no-cache", "-o", link])
+            .timeout(TIMEOUT)
+            .assert()
+            .success();
+        let link_path = dir.path().join(link);
+        assert!(
+            fs::symlink_metadata(&link_path)
+                .unwrap()
+                .file_type()
+                .is_symlink(),
+            "{link} was replaced by a file"
+        );
+        assert_eq!(
+            fs::read_to_string(dir.path().join(real)).unwrap(),
+            "a.py:1:1: TODO a <p=1>\n",
+            "{link}"
+        );
+    }
+    // No temporary file is left in either folder.
+    for folder in [dir.path(), &dir.path().join("reports")] {
+        let stray: Vec<_> = fs::read_dir(folder)
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .filter(|n| n.to_string_lossy().starts_with(".codetags-out"))
+            .collect();
+        assert!(stray.is_empty(), "{stray:?}");
+    }
+}

@@ -24,6 +24,8 @@ pub const PYPROJECT: &str = "pyproject.toml";
 
 /// The longest `CACHEDIR.TAG` read; ours is under 200 bytes, anything near this is not ours.
 const MAX_TAG_LEN: u64 = 64 * 1024;
+/// How often [`inspect_root`] reads the tag again when it appears during the inspection.
+const MAX_LOOKS: u32 = 3;
 
 /// What a folder meant as a cache root holds, as [`inspect_root`] finds it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -91,22 +93,31 @@ pub fn inspect_root(root: &Path) -> io::Result<RootState> {
         Err(e) => return Err(e),
     }
     let tag = root.join(CACHEDIR_TAG);
-    match read_tag(&tag)? {
-        Tag::Ours => Ok(RootState::Ours),
-        Tag::Other => Ok(RootState::Foreign { example: tag }),
-        Tag::Truncated => Ok(match first_foreign(root)? {
-            Some(example) => RootState::Foreign { example },
-            None => RootState::RepairableTag,
-        }),
-        Tag::Missing => {
-            let Some(first) = first_child(root)? else {
-                return Ok(RootState::Empty);
-            };
-            // Without a tag nothing vouches for the contents, even if they look like ours; name
-            // a foreign path when there is one, as it tells the user best what is wrong.
-            let example = first_foreign(root)?.unwrap_or(first);
-            Ok(RootState::Foreign { example })
-        }
+    let mut looks = 0;
+    loop {
+        looks += 1;
+        return match read_tag(&tag)? {
+            Tag::Ours => Ok(RootState::Ours),
+            Tag::Other => Ok(RootState::Foreign { example: tag }),
+            Tag::Truncated => Ok(match first_foreign(root)? {
+                Some(example) => RootState::Foreign { example },
+                None => RootState::RepairableTag,
+            }),
+            Tag::Missing => {
+                let Some(first) = first_child(root)? else {
+                    return Ok(RootState::Empty);
+                };
+                // Creators make the tag before anything else, so a tag that shows up while we
+                // list the root means another process is making it a cache right now.
+                if looks < MAX_LOOKS && fs::symlink_metadata(&tag).is_ok() {
+                    continue;
+                }
+                // Without a tag nothing vouches for the contents, even if they look like ours;
+                // name a foreign path when there is one, as it tells the user best what is wrong.
+                let example = first_foreign(root)?.unwrap_or(first);
+                Ok(RootState::Foreign { example })
+            }
+        };
     }
 }
 

@@ -196,7 +196,7 @@ fn a_truncated_tag_beside_anything_foreign_is_refused_untouched() {
     #[cfg(unix)]
     {
         cases.push((format!("2024/12/31/{hex}.bin"), |p| {
-            std::os::unix::fs::symlink("/etc/hostname", p).unwrap()
+            std::os::unix::fs::symlink("../outside.txt", p).unwrap()
         }));
         cases.push((format!("{hex}.bin.gz"), mkfifo));
     }
@@ -353,4 +353,24 @@ fn the_store_writes_nothing_into_a_foreign_folder() {
     fs::remove_file(root.join("thesis.tex")).unwrap();
     store.put(&location, b"entry").unwrap();
     assert!(is_our_cache(&root));
+}
+
+#[test]
+fn concurrent_creators_of_one_root_all_succeed() {
+    // A creator may see the folder another one just made, before or while its tag appears; that
+    // must never look like a stranger's folder.
+    for round in 0..100 {
+        let dir = tempfile::tempdir().unwrap();
+        let root = root_in(&dir);
+        let results: Vec<Result<(), String>> = std::thread::scope(|scope| {
+            let handles: Vec<_> = (0..6)
+                .map(|_| scope.spawn(|| init_root(&root).map_err(|e| e.to_string())))
+                .collect();
+            handles.into_iter().map(|h| h.join().unwrap()).collect()
+        });
+        for result in results {
+            assert_eq!(result, Ok(()), "round {round}");
+        }
+        assert!(is_our_cache(&root));
+    }
 }

@@ -60,6 +60,7 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
+use std::collections::HashSet;
 use std::path::PathBuf;
 
 use chrono::{DateTime, Utc};
@@ -121,7 +122,8 @@ pub struct EvictReport {
     pub entries_removed: u64,
     /// Bytes of the removed files whose size was read (see [`EvictReport::unsized_files`]).
     pub bytes_removed: u64,
-    /// Files removed with their whole folder without reading their size.
+    /// Files removed with a stale folder (or an old namespace, or the whole cache) without
+    /// reading their size (see [`EvictOptions::measure_bytes`]).
     pub unsized_files: u64,
     /// Folders removed (a removed year folder counts with all the month and day folders in it).
     pub folders_removed: u64,
@@ -149,7 +151,8 @@ impl EvictReport {
         self.entries_removed + self.temp_files_removed + self.other_files_removed
     }
 
-    /// Adds `other`'s counts, errors and paths to this report.
+    /// Adds `other`'s counts, errors and paths to this report; a kept path both met is listed
+    /// once.
     pub fn merge(&mut self, other: EvictReport) {
         self.dry_run |= other.dry_run;
         self.entries_removed += other.entries_removed;
@@ -161,7 +164,9 @@ impl EvictReport {
         self.vanished += other.vanished;
         self.errors.extend(other.errors);
         self.would_remove.extend(other.would_remove);
-        self.kept.extend(other.kept);
+        let known: HashSet<PathBuf> = self.kept.iter().cloned().collect();
+        self.kept
+            .extend(other.kept.into_iter().filter(|path| !known.contains(path)));
     }
 }
 

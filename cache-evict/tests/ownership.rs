@@ -184,6 +184,14 @@ fn a_user_folder_with_a_version_like_name_survives_clean_old_versions() {
     assert!(!old.exists() && !layout.root().join(OLD_V).exists());
     assert!(current.exists());
     assert!(userdir.join("work.txt").exists() && userdir.join("2020/01/01/x.bin").exists());
+    assert_eq!(report.kept, std::slice::from_ref(&userdir));
+
+    // The automatic cleanup (prune, then old versions) keeps it too, and lists it once.
+    let old = put(&layout, Some(OLD_V), 1, day(2025, 7, 9));
+    let report = auto_cleanup(&layout, 7, true, now()).unwrap();
+    assert_clean(&report);
+    assert!(!old.exists());
+    assert!(userdir.join("work.txt").exists());
     assert_eq!(report.kept, [userdir]);
 }
 

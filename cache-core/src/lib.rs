@@ -40,7 +40,10 @@ pub use cache::{Cache, CacheError, CacheStats};
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use codec::{CACHE_FORMAT, DecodeError, EncodeError};
 pub use key::{KEY_DOMAIN, Key, KeyError};
-pub use root::{PYPROJECT, ROOT_DIR_NAME, find_pyproject, init_root};
+pub use root::{
+    PYPROJECT, ROOT_DIR_NAME, RootState, find_pyproject, init_root, inspect_root, is_our_cache,
+    repair_tag,
+};
 pub use settings::{CacheSettings, ENV_PREFIX, SECTION, SettingsError};
 pub use store::{CacheStore, EntryInfo, Found, FsStore, Location, MemoryStore, StoreError};
 

@@ -15,10 +15,13 @@ pub const TEMP_MAX_AGE: TimeDelta = TimeDelta::hours(1);
 /// The root files [`evict_all_caches`] keeps.
 const KEPT_BY_EVICT_ALL: [&str; 3] = [CACHEDIR_TAG, GITIGNORE, README];
 
-/// Removes what is older than `ttl`, in every version namespace and every layout.
+/// Removes what is older than `ttl`, in every version namespace and every layout. Only what is
+/// ours goes (see `cache_layout`'s "Ownership"); everything else is kept and listed in
+/// [`EvictReport::kept`].
 ///
-/// * Day, month and year folders whose whole span ends at or before `now - ttl` are removed in
-///   one piece, without a `stat` per file.
+/// * Day, month and year folders whose whole span ends at or before `now - ttl` are emptied of
+///   our files without a `stat` per file (one `readdir` per folder, one unlink per file) and
+///   removed once empty; one holding anything foreign stays, with the foreign things in it.
 /// * In the boundary day whose span contains `now - ttl`, and in undated (flat) folders, each
 ///   entry is removed if its modification time is at or before `now - ttl`.
 /// * Folders inside the TTL are only listed (for temp files), never stat'ed file by file; their
@@ -26,7 +29,8 @@ const KEPT_BY_EVICT_ALL: [&str; 3] = [CACHEDIR_TAG, GITIGNORE, README];
 /// * Temp files older than [`TEMP_MAX_AGE`] go wherever they are.
 /// * Day, month and year folders left empty are removed once their span lies wholly before
 ///   today (the current ones may be written into at any moment), as are emptied version folders
-///   other than the current one. Foreign files and folders are left alone.
+///   other than the current one. Foreign files and folders, links and special files are left
+///   alone.
 ///
 /// A negative `ttl` counts as zero.
 ///
@@ -74,7 +78,10 @@ fn prune_with(walker: Walker<'_>, ttl: Option<TimeDelta>) -> EvictReport {
 }
 
 /// Removes every version namespace but the layout's current one (all of them when the layout has
-/// no version namespace). Only real folders with version names go; links and files are left.
+/// no version namespace): the real first-level folders named as `cache_layout::cache_version`
+/// names them, emptied of our files and removed once empty. Anything else in the root — a
+/// `userdir/`, links and files with namespace names — and anything foreign inside an old
+/// namespace is kept and listed in [`EvictReport::kept`].
 ///
 /// # Errors
 /// [`EvictError::NotACache`] as for [`evict_old_caches`].
@@ -86,10 +93,12 @@ fn prune_with(walker: Walker<'_>, ttl: Option<TimeDelta>) -> EvictReport {
 /// std::fs::write(dir.path().join(CACHEDIR_TAG), CACHEDIR_TAG_CONTENT)?;
 /// std::fs::create_dir_all(dir.path().join("0.1.0-f1/2025/01/01"))?;
 /// std::fs::create_dir_all(dir.path().join("0.2.0-f1"))?;
+/// std::fs::create_dir_all(dir.path().join("userdir"))?;
 /// let layout = Layout::new(dir.path(), LayoutOptions { version: Some("0.2.0-f1".into()), ..Default::default() });
 /// let report = clear_old_versions(&layout, &EvictOptions::new(chrono::Utc::now()))?;
 /// assert_eq!(report.folders_removed, 4);
 /// assert!(!dir.path().join("0.1.0-f1").exists() && dir.path().join("0.2.0-f1").exists());
+/// assert_eq!(report.kept, [dir.path().join("userdir")]);
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 pub fn clear_old_versions(layout: &Layout, opts: &EvictOptions) -> Result<EvictReport, EvictError> {
@@ -101,22 +110,23 @@ pub fn clear_old_versions(layout: &Layout, opts: &EvictOptions) -> Result<EvictR
 
 fn clear_old_versions_with(mut walker: Walker<'_>) -> EvictReport {
     let layout = walker.layout;
-    let Some(children) = walker.list(layout.root()) else {
+    let Ok(children) = walker.list(layout.root()) else {
         return walker.report;
     };
     for child in children {
-        if let PathKind::VersionDir(version) = layout.classify(&child.path)
-            && child.file_type.is_dir()
+        if let Some(PathKind::VersionDir(version)) = walker.ours(&child)
             && layout.version() != Some(version.as_str())
         {
-            walker.remove_child(&child);
+            walker.remove_tree(&child.path);
         }
     }
     walker.report
 }
 
-/// Empties the cache: removes everything in the root but `CACHEDIR.TAG`, `.gitignore` and
-/// `README.md` (links are removed as links).
+/// Empties the cache of everything of ours: entries, temp files, namespace and date folders,
+/// `.last-gc` and `last-scan.json`. It keeps `CACHEDIR.TAG`, `.gitignore` and `README.md`, and
+/// everything that is not ours (listed in [`EvictReport::kept`]); links are neither followed nor
+/// removed.
 ///
 /// # Errors
 /// [`EvictError::NotACache`] as for [`evict_old_caches`].
@@ -144,20 +154,26 @@ pub fn evict_all_caches(layout: &Layout, opts: &EvictOptions) -> Result<EvictRep
 
 fn evict_all_with(mut walker: Walker<'_>) -> EvictReport {
     let root = walker.layout.root();
-    let Some(children) = walker.list(root) else {
+    let Ok(children) = walker.list(root) else {
         return walker.report;
     };
     for child in children {
-        let kept = child
-            .path
-            .file_name()
-            .and_then(|name| name.to_str())
-            .is_some_and(|name| KEPT_BY_EVICT_ALL.contains(&name));
-        if !kept {
-            walker.remove_child(&child);
+        let Some(kind) = walker.ours(&child) else {
+            continue;
+        };
+        if kind.is_folder() {
+            walker.remove_tree(&child.path);
+        } else if !(kind == PathKind::Marker && is_kept_by_evict_all(&child.path)) {
+            walker.unlink_measured(&child.path, &kind);
         }
     }
     walker.report
+}
+
+fn is_kept_by_evict_all(path: &Path) -> bool {
+    path.file_name()
+        .and_then(|name| name.to_str())
+        .is_some_and(|name| KEPT_BY_EVICT_ALL.contains(&name))
 }
 
 /// The PEP's other name for [`evict_all_caches`].
@@ -191,7 +207,7 @@ fn first_of_next_month(year: i32, month: u32) -> Option<NaiveDate> {
 /// How a day folder is treated, from where its span lies relative to the cut-off.
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum DayFate {
-    /// Wholly past the TTL: removed in one piece.
+    /// Wholly past the TTL: emptied of our files without a `stat` each, then removed.
     Stale,
     /// Contains the cut-off: entries pruned by modification time.
     Boundary,
@@ -247,8 +263,9 @@ impl<'a> Pruner<'a> {
     /// Prunes the root, a version, a year or a month folder. Returns whether everything in it is
     /// gone (or would be, in a dry run).
     fn prune_dir(&mut self, dir: &Path) -> bool {
-        let Some(children) = self.walker.list(dir) else {
-            return false;
+        let children = match self.walker.list(dir) {
+            Ok(children) => children,
+            Err(gone) => return gone,
         };
         let mut all_gone = true;
         for child in children {
@@ -259,63 +276,66 @@ impl<'a> Pruner<'a> {
 
     fn prune_child(&mut self, child: &Child) -> bool {
         let layout = self.walker.layout;
-        let is_dir = child.file_type.is_dir();
-        match layout.classify(&child.path) {
-            PathKind::TempFile => !is_dir && self.prune_by_mtime(child, self.temp_cutoff),
+        let Some(kind) = self.walker.ours(child) else {
+            return false;
+        };
+        match kind {
+            PathKind::TempFile => self.prune_by_mtime(child, &kind, self.temp_cutoff),
             PathKind::Entry(_) => match self.cutoff {
-                Some(cutoff) if !is_dir => self.prune_by_mtime(child, cutoff),
-                _ => false,
+                Some(cutoff) => self.prune_by_mtime(child, &kind, cutoff),
+                None => false,
             },
-            PathKind::VersionDir(version) if is_dir => {
+            PathKind::VersionDir(version) => {
                 let emptied = self.prune_dir(&child.path);
                 emptied
                     && layout.version() != Some(version.as_str())
                     && self.walker.remove_empty_dir(&child.path)
             }
-            PathKind::YearDir { year, .. } if is_dir => {
+            PathKind::YearDir { year, .. } => {
                 let next = year
                     .checked_add(1)
                     .and_then(|y| NaiveDate::from_ymd_opt(y, 1, 1));
                 if self.ends_before_cutoff(next) {
-                    self.walker.remove_child(child)
+                    self.walker.remove_tree(&child.path)
                 } else {
                     let emptied = self.prune_dir(&child.path);
                     emptied && year < self.today.year() && self.walker.remove_empty_dir(&child.path)
                 }
             }
-            PathKind::MonthDir { year, month, .. } if is_dir => {
+            PathKind::MonthDir { year, month, .. } => {
                 if self.ends_before_cutoff(first_of_next_month(year, month)) {
-                    self.walker.remove_child(child)
+                    self.walker.remove_tree(&child.path)
                 } else {
                     let emptied = self.prune_dir(&child.path);
                     let past = (year, month) < (self.today.year(), self.today.month());
                     emptied && past && self.walker.remove_empty_dir(&child.path)
                 }
             }
-            PathKind::DayDir { date, .. } if is_dir => match self.day_fate(date) {
-                DayFate::Stale => self.walker.remove_child(child),
+            PathKind::DayDir { date, .. } => match self.day_fate(date) {
+                DayFate::Stale => self.walker.remove_tree(&child.path),
                 fate => {
                     let emptied = self.prune_day(&child.path, fate);
                     emptied && date < self.today && self.walker.remove_empty_dir(&child.path)
                 }
             },
-            // Markers, foreign names, and links or files where our folders would be.
-            _ => false,
+            PathKind::Marker | PathKind::Foreign => false,
         }
     }
 
     /// Prunes a boundary or fresh day folder. Returns whether everything in it is gone.
     fn prune_day(&mut self, dir: &Path, fate: DayFate) -> bool {
-        let Some(children) = self.walker.list(dir) else {
-            return false;
+        let children = match self.walker.list(dir) {
+            Ok(children) => children,
+            Err(gone) => return gone,
         };
         let mut all_gone = true;
         for child in children {
-            let gone = match self.walker.layout.classify(&child.path) {
-                _ if child.file_type.is_dir() => false,
-                PathKind::TempFile => self.prune_by_mtime(&child, self.temp_cutoff),
-                PathKind::Entry(_) => match (fate, self.cutoff) {
-                    (DayFate::Boundary, Some(cutoff)) => self.prune_by_mtime(&child, cutoff),
+            let gone = match self.walker.ours(&child) {
+                Some(kind @ PathKind::TempFile) => {
+                    self.prune_by_mtime(&child, &kind, self.temp_cutoff)
+                }
+                Some(kind @ PathKind::Entry(_)) => match (fate, self.cutoff) {
+                    (DayFate::Boundary, Some(cutoff)) => self.prune_by_mtime(&child, &kind, cutoff),
                     _ => false,
                 },
                 _ => false,
@@ -325,8 +345,9 @@ impl<'a> Pruner<'a> {
         all_gone
     }
 
-    /// Removes a file or link modified at or before `cutoff`. Returns whether it is gone.
-    fn prune_by_mtime(&mut self, child: &Child, cutoff: DateTime<Utc>) -> bool {
+    /// Removes one of our files, of `kind`, if modified at or before `cutoff`. Returns whether it
+    /// is gone.
+    fn prune_by_mtime(&mut self, child: &Child, kind: &PathKind, cutoff: DateTime<Utc>) -> bool {
         let meta = match self.walker.metadata(&child.path) {
             Ok(meta) => meta,
             Err(gone) => return gone,
@@ -335,7 +356,7 @@ impl<'a> Pruner<'a> {
             Ok(modified) => DateTime::<Utc>::from(modified),
             Err(e) => return self.walker.note(&child.path, &e),
         };
-        modified <= cutoff && self.walker.remove_file(&child.path, meta.len())
+        modified <= cutoff && self.walker.unlink(&child.path, kind, Some(meta.len()))
     }
 }
 

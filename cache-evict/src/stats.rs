@@ -35,7 +35,7 @@ pub struct VersionStats {
 }
 
 /// What a cache holds, from one walk of its tree (`readdir` plus one `lstat` per file; links are
-/// never followed).
+/// never followed, and no file is opened, so a FIFO cannot block it).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct CacheStats {
     /// The cache root.
@@ -52,7 +52,8 @@ pub struct CacheStats {
     pub temp_files: Bucket,
     /// The root's bookkeeping files.
     pub markers: Bucket,
-    /// Files and links whose names are not ours (links are always counted here).
+    /// Files that are not ours: foreign names, and links, FIFOs, sockets and devices whatever
+    /// their names (we create none of those).
     pub foreign: Bucket,
     /// Folders below the root.
     pub folders: u64,
@@ -98,7 +99,7 @@ pub fn stats(layout: &Layout) -> CacheStats {
     let mut stats = CacheStats {
         root: root.to_owned(),
         current_version: layout.version().map(str::to_owned),
-        tagged: crate::is_our_cache(root),
+        tagged: cache_core::is_our_cache(root),
         ..CacheStats::default()
     };
     if fs::symlink_metadata(root).is_err() {
@@ -134,7 +135,7 @@ pub fn stats(layout: &Layout) -> CacheStats {
 
 fn count_file(layout: &Layout, stats: &mut CacheStats, path: &Path, meta: &fs::Metadata) {
     let bytes = meta.len();
-    if meta.file_type().is_symlink() {
+    if !meta.is_file() {
         stats.foreign.add(bytes);
         return;
     }

@@ -1,42 +1,20 @@
-//! Listing and removal primitives shared by the evictions: never follow links, count what goes,
-//! and turn every I/O error into a report line.
+//! Listing and removal primitives shared by the evictions: decide ownership once per path (see
+//! `cache_layout`'s "Ownership"), remove only what is ours, keep and report the rest, never follow
+//! links, count what goes, and turn every I/O error into a report line.
 
 use std::fs::{self, FileType, Metadata};
 use std::io;
 use std::path::{Path, PathBuf};
 
-use cache_layout::{Layout, PathKind};
+use cache_core::RootState;
+use cache_layout::{CACHEDIR_TAG, Layout, NodeType, PathKind};
 
-use crate::{EvictError, EvictOptions, EvictReport, is_our_cache};
+use crate::{EvictError, EvictOptions, EvictReport};
 
 /// A folder's child as `readdir` reports it (the type does not follow links).
 pub(crate) struct Child {
     pub path: PathBuf,
     pub file_type: FileType,
-}
-
-/// The contents of a folder tree about to be removed.
-#[derive(Default)]
-struct TreeCount {
-    entries: u64,
-    temp_files: u64,
-    other_files: u64,
-    folders: u64,
-    bytes: u64,
-    unsized_files: u64,
-}
-
-impl TreeCount {
-    fn saturating_sub(&self, other: &TreeCount) -> TreeCount {
-        TreeCount {
-            entries: self.entries.saturating_sub(other.entries),
-            temp_files: self.temp_files.saturating_sub(other.temp_files),
-            other_files: self.other_files.saturating_sub(other.other_files),
-            folders: self.folders.saturating_sub(other.folders),
-            bytes: self.bytes.saturating_sub(other.bytes),
-            unsized_files: self.unsized_files.saturating_sub(other.unsized_files),
-        }
-    }
 }
 
 /// Test hook: called with each folder right after it was listed, so a test can make children
@@ -54,31 +32,48 @@ pub(crate) struct Walker<'a> {
 
 impl<'a> Walker<'a> {
     /// A walker over `layout`'s root, or `None` when the root does not exist (nothing to do).
+    /// A root whose tag is merely empty or truncated, beside nothing but our own files, has its
+    /// tag rewritten first (not in a dry run, which only treats it as ours).
     ///
     /// # Errors
-    /// [`EvictError::NotACache`] when the root lacks our tag and `force` is off.
+    /// [`EvictError::NotACache`] when the root is not ours and `force` is off.
     pub fn start(
         layout: &'a Layout,
         opts: &'a EvictOptions,
     ) -> Result<Option<Walker<'a>>, EvictError> {
         let root = layout.root();
-        if let Err(e) = fs::symlink_metadata(root)
-            && e.kind() == io::ErrorKind::NotFound
-        {
-            return Ok(None);
-        }
-        if !opts.force && !is_our_cache(root) {
-            return Err(EvictError::NotACache {
-                root: root.to_owned(),
-            });
+        let refused = || EvictError::NotACache {
+            root: root.to_owned(),
+        };
+        let mut report = EvictReport {
+            dry_run: opts.dry_run,
+            ..EvictReport::default()
+        };
+        match cache_core::inspect_root(root) {
+            Ok(RootState::Missing) => return Ok(None),
+            Ok(RootState::Ours) => {}
+            Ok(RootState::RepairableTag) if opts.dry_run => {}
+            Ok(RootState::RepairableTag) => match cache_core::repair_tag(root) {
+                Ok(true) => {
+                    tracing::debug!(root = %root.display(), "rewrote a truncated CACHEDIR.TAG")
+                }
+                // Changed since the inspection: another process repaired it, or it is no
+                // longer ours.
+                Ok(false) if opts.force || cache_core::is_our_cache(root) => {}
+                Ok(false) => return Err(refused()),
+                // Everything in the tree was ours a moment ago, so going on is safe; and a full
+                // disk, the likely reason, is just when the cleanup is most wanted.
+                Err(e) => report
+                    .errors
+                    .push((root.join(CACHEDIR_TAG), format!("cannot repair: {e}"))),
+            },
+            Ok(_) | Err(_) if opts.force => {}
+            Ok(_) | Err(_) => return Err(refused()),
         }
         Ok(Some(Walker {
             layout,
             opts,
-            report: EvictReport {
-                dry_run: opts.dry_run,
-                ..EvictReport::default()
-            },
+            report,
             #[cfg(test)]
             hook: None,
         }))
@@ -97,15 +92,10 @@ impl<'a> Walker<'a> {
         }
     }
 
-    /// The children of `dir`, or `None` (with the error noted) when it cannot be listed.
-    pub fn list(&mut self, dir: &Path) -> Option<Vec<Child>> {
-        let entries = match fs::read_dir(dir) {
-            Ok(entries) => entries,
-            Err(e) => {
-                let _vanished = self.note(dir, &e);
-                return None;
-            }
-        };
+    /// The children of `dir`; when it cannot be listed, the error noted and whether `dir` is
+    /// gone (it vanished).
+    pub fn list(&mut self, dir: &Path) -> Result<Vec<Child>, bool> {
+        let entries = fs::read_dir(dir).map_err(|e| self.note(dir, &e))?;
         let mut children = Vec::new();
         for entry in entries {
             match entry.and_then(|e| Ok((e.path(), e.file_type()?))) {
@@ -119,7 +109,19 @@ impl<'a> Walker<'a> {
         if let Some(hook) = self.hook.as_mut() {
             hook(dir);
         }
-        Some(children)
+        Ok(children)
+    }
+
+    /// What `child` is, when it is ours by name, position and kind of node; otherwise `None`,
+    /// and the child is recorded in [`EvictReport::kept`] (and not descended into).
+    pub fn ours(&mut self, child: &Child) -> Option<PathKind> {
+        let kind = self.layout.classify(&child.path);
+        if kind.is_ours_as(NodeType::of(child.file_type)) {
+            Some(kind)
+        } else {
+            self.report.kept.push(child.path.clone());
+            None
+        }
     }
 
     /// The `lstat` of a listed child; on error, the error noted and whether the path is gone.
@@ -127,65 +129,61 @@ impl<'a> Walker<'a> {
         fs::symlink_metadata(path).map_err(|e| self.note(path, &e))
     }
 
-    /// Removes one file or link (never a folder), whose size is known. Returns whether it is gone
-    /// (or would be, in a dry run).
-    pub fn remove_file(&mut self, path: &Path, size: u64) -> bool {
-        if !self.opts.dry_run {
-            if let Err(e) = fs::remove_file(path) {
-                return self.note(path, &e);
-            }
-        } else {
+    /// Unlinks one of our files (entry, temp file or marker, as `kind` says), of `size` bytes
+    /// when known. Returns whether it is gone (or would be, in a dry run).
+    pub fn unlink(&mut self, path: &Path, kind: &PathKind, size: Option<u64>) -> bool {
+        if self.opts.dry_run {
             self.report.would_remove.push(path.to_owned());
+        } else if let Err(e) = fs::remove_file(path) {
+            return self.note(path, &e);
         }
-        match self.layout.classify(path) {
-            PathKind::Entry(_) => self.report.entries_removed += 1,
-            PathKind::TempFile => self.report.temp_files_removed += 1,
-            _ => self.report.other_files_removed += 1,
+        let r = &mut self.report;
+        match kind {
+            PathKind::Entry(_) => r.entries_removed += 1,
+            PathKind::TempFile => r.temp_files_removed += 1,
+            _ => r.other_files_removed += 1,
         }
-        self.report.bytes_removed += size;
+        match size {
+            Some(size) => r.bytes_removed += size,
+            None => r.unsized_files += 1,
+        }
         true
     }
 
-    /// Removes a child whatever it is: a folder with everything in it (without following links),
-    /// a file or a link. Returns whether it is gone (or would be).
-    pub fn remove_child(&mut self, child: &Child) -> bool {
-        if !child.file_type.is_dir() {
-            let size = match self.metadata(&child.path) {
-                Ok(meta) => meta.len(),
-                Err(gone) => return gone,
-            };
-            return self.remove_file(&child.path, size);
-        }
-        let (count, errors) = count_tree(self.layout, &child.path, self.opts.measure_bytes);
-        for (path, err) in &errors {
-            let _vanished = self.note(path, err);
-        }
-        if self.opts.dry_run {
-            self.report.would_remove.push(child.path.clone());
-            self.add(&count);
-            return errors.is_empty();
-        }
-        match fs::remove_dir_all(&child.path) {
-            Ok(()) => {
-                self.add(&count);
-                true
-            }
-            Err(e) => {
-                let _vanished = self.note(&child.path, &e);
-                // Count only what is really gone: whatever is left stays for the next run.
-                let left = match fs::symlink_metadata(&child.path) {
-                    Ok(_) => count_tree(self.layout, &child.path, self.opts.measure_bytes).0,
-                    Err(_) => TreeCount::default(),
-                };
-                let gone = count.saturating_sub(&left);
-                self.add(&gone);
-                left.folders == 0
-            }
+    /// Unlinks one of our files after reading its size (one `lstat`).
+    pub fn unlink_measured(&mut self, path: &Path, kind: &PathKind) -> bool {
+        match self.metadata(path) {
+            Ok(meta) => self.unlink(path, kind, Some(meta.len())),
+            Err(gone) => gone,
         }
     }
 
-    /// Removes `dir` if it is empty (or would be, in a dry run, as `emptied` says). A folder that
-    /// filled up meanwhile is kept silently. Returns whether it is gone.
+    /// Removes our folder `dir` with whatever of ours is in it: one `readdir` per folder (its
+    /// types decide ownership, no `stat` per file unless [`EvictOptions::measure_bytes`]), an
+    /// unlink per file of ours, and an `rmdir` per folder once it is empty. Anything foreign stays,
+    /// with the folders holding it, and is recorded in [`EvictReport::kept`]. Returns whether
+    /// `dir` is gone (or would be, in a dry run).
+    pub fn remove_tree(&mut self, dir: &Path) -> bool {
+        let children = match self.list(dir) {
+            Ok(children) => children,
+            Err(gone) => return gone,
+        };
+        let mut all_gone = true;
+        for child in children {
+            let gone = match self.ours(&child) {
+                None => false,
+                Some(kind) if kind.is_folder() => self.remove_tree(&child.path),
+                Some(kind) if self.opts.measure_bytes => self.unlink_measured(&child.path, &kind),
+                Some(kind) => self.unlink(&child.path, &kind, None),
+            };
+            all_gone &= gone;
+        }
+        all_gone && self.remove_empty_dir(dir)
+    }
+
+    /// Removes `dir` if it is empty (or would be, in a dry run, where the caller knows it would
+    /// be emptied). A folder that filled up meanwhile is kept silently. Returns whether it is
+    /// gone.
     pub fn remove_empty_dir(&mut self, dir: &Path) -> bool {
         if self.opts.dry_run {
             self.report.would_remove.push(dir.to_owned());
@@ -201,70 +199,4 @@ impl<'a> Walker<'a> {
             Err(e) => self.note(dir, &e),
         }
     }
-
-    fn add(&mut self, count: &TreeCount) {
-        let r = &mut self.report;
-        r.entries_removed += count.entries;
-        r.temp_files_removed += count.temp_files;
-        r.other_files_removed += count.other_files;
-        r.folders_removed += count.folders;
-        r.bytes_removed += count.bytes;
-        r.unsized_files += count.unsized_files;
-    }
-}
-
-/// Counts a folder tree without following links; sizes are read only when `measure` is set.
-fn count_tree(
-    layout: &Layout,
-    dir: &Path,
-    measure: bool,
-) -> (TreeCount, Vec<(PathBuf, io::Error)>) {
-    let mut count = TreeCount::default();
-    let mut errors = Vec::new();
-    let mut stack = vec![dir.to_owned()];
-    while let Some(dir) = stack.pop() {
-        let entries = match fs::read_dir(&dir) {
-            Ok(entries) => entries,
-            Err(e) => {
-                errors.push((dir, e));
-                continue;
-            }
-        };
-        count.folders += 1;
-        for entry in entries {
-            let entry = match entry {
-                Ok(entry) => entry,
-                Err(e) => {
-                    errors.push((dir.clone(), e));
-                    continue;
-                }
-            };
-            let path = entry.path();
-            let file_type = match entry.file_type() {
-                Ok(file_type) => file_type,
-                Err(e) => {
-                    errors.push((path, e));
-                    continue;
-                }
-            };
-            if file_type.is_dir() {
-                stack.push(path);
-                continue;
-            }
-            match layout.classify(&path) {
-                PathKind::Entry(_) => count.entries += 1,
-                PathKind::TempFile => count.temp_files += 1,
-                _ => count.other_files += 1,
-            }
-            if measure {
-                match entry.metadata() {
-                    Ok(meta) => count.bytes += meta.len(),
-                    Err(e) => errors.push((path, e)),
-                }
-            } else {
-                count.unsized_files += 1;
-            }
-        }
-    }
-    (count, errors)
 }

@@ -10,7 +10,7 @@ use cache_evict::{
 };
 use cache_layout::{
     CACHEDIR_TAG, CACHEDIR_TAG_CONTENT, CACHEDIR_TAG_SIGNATURE, GC_MARKER, GITIGNORE,
-    GITIGNORE_CONTENT, Layout, LayoutOptions, README,
+    GITIGNORE_CONTENT, LAST_SCAN, Layout, LayoutOptions, README,
 };
 use chrono::{DateTime, NaiveDate, TimeDelta, TimeZone, Utc};
 use filetime::FileTime;
@@ -272,12 +272,13 @@ fn clear_old_versions_keeps_the_current_one_and_non_versions() {
 }
 
 #[test]
-fn evict_all_keeps_only_the_tag_gitignore_and_readme() {
+fn evict_all_keeps_the_tag_gitignore_readme_and_everything_foreign() {
     let (_dir, layout) = tagged_cache(opts(Some(V), true, true));
     put(&layout, 1, day(2025, 7, 9), now());
     put(&with_version(&layout, OLD_V), 2, day(2020, 1, 1), now());
     write_file(&layout.root().join(README), b"readme", now());
     write_file(&layout.root().join(GC_MARKER), b"x", now());
+    write_file(&layout.root().join(LAST_SCAN), b"{}", now());
     write_file(&layout.root().join("foreign.txt"), b"x", now());
     write_file(&layout.root().join(".tmp-1"), b"x", now());
 
@@ -285,8 +286,10 @@ fn evict_all_keeps_only_the_tag_gitignore_and_readme() {
     assert_clean(&report);
     assert_eq!(report.entries_removed, 2);
     assert_eq!(report.temp_files_removed, 1);
+    // .last-gc and last-scan.json; foreign.txt is not ours and stays.
     assert_eq!(report.other_files_removed, 2);
-    let left: BTreeSet<PathBuf> = [CACHEDIR_TAG, GITIGNORE, README]
+    assert_eq!(report.kept, [layout.root().join("foreign.txt")]);
+    let left: BTreeSet<PathBuf> = [CACHEDIR_TAG, GITIGNORE, README, "foreign.txt"]
         .iter()
         .map(PathBuf::from)
         .collect();
@@ -405,9 +408,12 @@ fn an_untagged_root_is_refused_unless_forced() {
         force: true,
         ..run_opts()
     };
+    // Forcing works on the folder, but still removes only what is ours: the entry-named file
+    // goes, the thesis in a date-like folder stays.
     let report = evict_old_caches(&layout, ttl(), &forced).unwrap();
     assert_clean(&report);
-    assert!(!precious.exists() && !flat_like.exists());
+    assert!(precious.exists() && !flat_like.exists());
+    assert!(report.kept.contains(&precious), "{:?}", report.kept);
 }
 
 #[test]
@@ -473,7 +479,7 @@ fn permission_errors_are_reported_and_skipped() {
 
 #[cfg(unix)]
 #[test]
-fn symlinks_are_removed_as_links_and_never_followed() {
+fn symlinks_are_never_followed_nor_removed() {
     use std::os::unix::fs::symlink;
     let (dir, layout) = tagged_cache(opts(Some(V), true, false));
     let user = dir.path().join("user");
@@ -484,38 +490,50 @@ fn symlinks_are_removed_as_links_and_never_followed() {
     let hex = cache_layout::key_hex(&[9; 32]);
 
     // A link to the user's folder inside a stale day folder.
-    put(&layout, 1, day(2025, 7, 1), at(2025, 7, 1, 0));
-    symlink(&user, layout.day_dir(day(2025, 7, 1)).join("link")).unwrap();
+    let stale_entry = put(&layout, 1, day(2025, 7, 1), at(2025, 7, 1, 0));
+    let in_stale_day = layout.day_dir(day(2025, 7, 1)).join("link");
+    symlink(&user, &in_stale_day).unwrap();
     // A link where a day folder would be, in a month that is not wholly stale.
-    symlink(&user, layout.namespace_dir().join("2025/07/02")).unwrap();
+    let as_day = layout.namespace_dir().join("2025/07/02");
+    symlink(&user, &as_day).unwrap();
     // A link named like an entry, to the user's file, old enough to expire, in the boundary day.
     put(&layout, 2, day(2025, 7, 3), at(2025, 7, 3, 20));
     let entry_link = layout.day_dir(day(2025, 7, 3)).join(format!("{hex}.bin"));
     symlink(&user_file, &entry_link).unwrap();
     set_mtime(&entry_link, at(2025, 7, 3, 1));
     // A link named like a version, and one like an old version's year folder.
-    symlink(&user, layout.root().join(OLD_V)).unwrap();
-    fs::create_dir_all(layout.root().join("0.0.1-f1")).unwrap();
-    symlink(&user, layout.root().join("0.0.1-f1/2024")).unwrap();
+    let as_version = layout.root().join(OLD_V);
+    symlink(&user, &as_version).unwrap();
+    let as_year = layout.root().join("0.0.1-f1/2024");
+    fs::create_dir_all(as_year.parent().unwrap()).unwrap();
+    symlink(&user, &as_year).unwrap();
+    let links = [&in_stale_day, &as_day, &entry_link, &as_version, &as_year];
+    let is_link = |p: &Path| fs::symlink_metadata(p).is_ok_and(|m| m.file_type().is_symlink());
 
     let report = evict_old_caches(&layout, ttl(), &run_opts()).unwrap();
     assert_clean(&report);
-    assert!(user_file.exists() && user_deep.exists());
-    assert!(
-        fs::symlink_metadata(&entry_link).is_err(),
-        "expired link removed as a link"
-    );
-    assert_eq!(fs::read(&user_file).unwrap(), b"mine");
+    assert!(!stale_entry.exists(), "the entry beside the link went");
+    let kept: BTreeSet<&PathBuf> = report.kept.iter().collect();
+    assert_eq!(kept, links.into_iter().collect(), "{:?}", report.kept);
 
     let report = clear_old_versions(&layout, &run_opts()).unwrap();
     assert_clean(&report);
-    assert!(user_file.exists() && user_deep.exists());
-    assert!(!layout.root().join("0.0.1-f1").exists());
+    // The link named like an old namespace, and the one inside a real old namespace, which
+    // therefore stays.
+    let kept: BTreeSet<&PathBuf> = report.kept.iter().collect();
+    assert_eq!(kept, [&as_version, &as_year].into_iter().collect());
+    assert!(as_year.parent().unwrap().is_dir());
 
     let report = evict_all_caches(&layout, &run_opts()).unwrap();
     assert_clean(&report);
-    assert!(user_file.exists() && user_deep.exists());
-    assert!(fs::symlink_metadata(layout.root().join(OLD_V)).is_err());
+    let kept: BTreeSet<&PathBuf> = report.kept.iter().collect();
+    assert_eq!(kept, links.into_iter().collect(), "{:?}", report.kept);
+
+    for link in links {
+        assert!(is_link(link), "{link:?} is still a link");
+    }
+    assert_eq!(fs::read(&user_file).unwrap(), b"mine");
+    assert!(user_deep.exists());
     assert_eq!(tree(&user).len(), 5);
 }
 

@@ -14,26 +14,41 @@
 //! UTC calendar dates supplied by the caller (`chrono::Utc::now().date_naive()` in production, a
 //! fixed date in tests).
 //!
-//! # Naming rules (what [`Layout::classify`] recognises)
+//! # Ownership: what is ours
 //!
+//! The cache's iron rule is that it never touches a file it did not write. Everything that reads,
+//! repairs or removes cache files decides "is this ours?" by the rules below, and by nothing else.
+//!
+//! **By name and position** ([`Layout::classify`], [`classify_relative`]):
+//!
+//! * **Namespace** folders are first-level folders named the way [`cache_version`] names them:
+//!   a valid version name ending in `-f<digits>` with a non-empty part before it
+//!   ([`is_namespace_name`]), or exactly the layout's own configured version (so a layout built
+//!   with an arbitrary version string still recognises its own folder; [`classify_relative`],
+//!   which has no layout, goes by the pattern alone). A first-level `userdir/` is not ours,
+//!   although `userdir` is a valid version name ([`is_version_name`]).
 //! * **Year** folders are exactly four ASCII digits, **month** and **day** folders exactly two,
-//!   and year/month/day must form a valid date (`2025/02/30` is not ours).
-//! * **Version** folders are first-level folders whose name satisfies [`is_version_name`]: ASCII
-//!   letters, digits and `.`, `_`, `+`, `-` only, at least one non-digit (so a version can never be
-//!   mistaken for a year), not starting with `.` (so temp files and hidden files are never
-//!   versions), and not a marker or entry file name. [`cache_version`] always yields such a name.
+//!   and year/month/day must form a real calendar date (`2025/02/30` and `2025/13` are not ours).
 //! * **Entries** are named `{64 lowercase hex digits}.bin` or `….bin.gz`, and sit directly in the
-//!   root, in a version folder, or in a complete `YYYY/MM/DD` day folder (with or without a version
-//!   above it). An entry in a year or month folder is not ours.
+//!   root, in a namespace folder, or in a complete `YYYY/MM/DD` day folder (with or without a
+//!   namespace above it). An entry in a year or month folder is not ours.
 //! * **Temp files** start with [`TEMP_PREFIX`] and sit in the root or in any recognised folder.
 //! * **Markers** are the names in [`MARKERS`] ([`CACHEDIR_TAG`], [`GITIGNORE`], [`GC_MARKER`],
 //!   [`README`], [`LAST_SCAN`]) in the root.
 //! * Everything else — including anything below a foreign folder, paths outside the root, paths
 //!   with `.`/`..` components and non-UTF-8 names — is [`PathKind::Foreign`].
 //!
-//! Classification does not depend on the layout's own options, so a layout configured for version
-//! `0.2.0-f1` with date folders still recognises a flat `0.1.0-f1/{hex}.bin` left by an older
-//! release; eviction relies on that.
+//! **By what it is on disk**, for anything that is removed or vouched for
+//! ([`PathKind::is_ours_as`]): a folder kind must be a real folder, never a symbolic link; an
+//! entry, temp file or marker must be a regular file, never a link, FIFO, socket or device. We
+//! never create links or special files, so one of them is never ours, whatever its name.
+//!
+//! What is not ours is kept, and reported: removers do not descend into it, and a folder of ours
+//! that holds something foreign is not removed.
+//!
+//! Classification does not depend on the layout's other options, so a layout configured for
+//! version `0.2.0-f1` with date folders still recognises a flat `0.1.0-f1/{hex}.bin` left by an
+//! older release; eviction relies on that.
 //!
 //! # Example
 //!
@@ -131,7 +146,7 @@ pub struct Layout {
 pub enum PathKind {
     /// A cache entry file.
     Entry(EntryPath),
-    /// A first-level version namespace folder.
+    /// A first-level version namespace folder (see [`is_namespace_name`]).
     VersionDir(String),
     /// A `YYYY` folder, optionally inside a version folder.
     YearDir {
@@ -162,6 +177,65 @@ pub enum PathKind {
     Marker,
     /// Not ours: outside the root, the root itself, or a name that breaks the naming rules.
     Foreign,
+}
+
+impl PathKind {
+    /// Whether this kind names a folder (namespace, year, month or day).
+    pub fn is_folder(&self) -> bool {
+        matches!(
+            self,
+            PathKind::VersionDir(_)
+                | PathKind::YearDir { .. }
+                | PathKind::MonthDir { .. }
+                | PathKind::DayDir { .. }
+        )
+    }
+
+    /// Whether a thing of this kind that is `node` on disk is ours (see the crate docs,
+    /// "Ownership"): folder kinds must be real folders, entries, temp files and markers regular
+    /// files; [`PathKind::Foreign`] never is.
+    ///
+    /// ```
+    /// use cache_layout::{classify_relative, NodeType};
+    /// let entry = classify_relative(format!("{}.bin", "00".repeat(32)).as_ref());
+    /// assert!(entry.is_ours_as(NodeType::RegularFile));
+    /// assert!(!entry.is_ours_as(NodeType::Other)); // a link or a FIFO with an entry's name
+    /// assert!(!entry.is_ours_as(NodeType::Folder));
+    /// assert!(classify_relative("2025".as_ref()).is_ours_as(NodeType::Folder));
+    /// ```
+    pub fn is_ours_as(&self, node: NodeType) -> bool {
+        match self {
+            PathKind::Foreign => false,
+            kind if kind.is_folder() => node == NodeType::Folder,
+            _ => node == NodeType::RegularFile,
+        }
+    }
+}
+
+/// What a path is on disk, as far as ownership goes (see [`PathKind::is_ours_as`]). Build it from
+/// a type that does not follow links (`readdir`'s, or `symlink_metadata`'s).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NodeType {
+    /// A real folder (not a link to one).
+    Folder,
+    /// A regular file (not a link to one).
+    RegularFile,
+    /// Anything else: a symbolic link, FIFO, socket or device.
+    Other,
+}
+
+impl NodeType {
+    /// The node type of a [`std::fs::FileType`] (which says "symlink" for a link when it comes
+    /// from `readdir` or `symlink_metadata`, and then is [`NodeType::Other`]).
+    pub fn of(file_type: std::fs::FileType) -> NodeType {
+        if file_type.is_dir() {
+            NodeType::Folder
+        } else if file_type.is_file() {
+            NodeType::RegularFile
+        } else {
+            NodeType::Other
+        }
+    }
 }
 
 /// The parts of an entry path.
@@ -345,22 +419,40 @@ impl Layout {
     /// assert_eq!(layout.classify("c/CACHEDIR.TAG".as_ref()), PathKind::Marker);
     /// assert_eq!(layout.classify("elsewhere/x".as_ref()), PathKind::Foreign);
     /// ```
+    ///
+    /// A first-level folder named exactly like this layout's own version is a namespace even
+    /// when the name does not follow [`is_namespace_name`]:
+    ///
+    /// ```
+    /// use cache_layout::{Layout, LayoutOptions, PathKind};
+    /// let layout = Layout::new("c", LayoutOptions { version: Some("v1".into()), ..Default::default() });
+    /// assert_eq!(layout.classify("c/v1".as_ref()), PathKind::VersionDir("v1".into()));
+    /// assert_eq!(layout.classify("c/v2".as_ref()), PathKind::Foreign);
+    /// ```
     pub fn classify(&self, path: &Path) -> PathKind {
         match path.strip_prefix(&self.root) {
-            Ok(rel) => classify_relative(rel),
+            Ok(rel) => classify_with(rel, self.version()),
             Err(_) => PathKind::Foreign,
         }
     }
 }
 
-/// Classifies a path given relative to a cache root (see [`Layout::classify`]).
+/// Classifies a path given relative to a cache root (see [`Layout::classify`]). Without a layout,
+/// a namespace folder is recognised by its name alone ([`is_namespace_name`]).
 ///
 /// ```
 /// use cache_layout::{classify_relative, PathKind};
-/// assert_eq!(classify_relative("v1/.tmp-abc".as_ref()), PathKind::TempFile);
-/// assert_eq!(classify_relative("v1".as_ref()), PathKind::VersionDir("v1".into()));
+/// assert_eq!(classify_relative("0.1.0-f1/.tmp-abc".as_ref()), PathKind::TempFile);
+/// assert_eq!(classify_relative("0.1.0-f1".as_ref()), PathKind::VersionDir("0.1.0-f1".into()));
+/// assert_eq!(classify_relative("userdir".as_ref()), PathKind::Foreign);
+/// assert_eq!(classify_relative("userdir/.tmp-abc".as_ref()), PathKind::Foreign);
 /// ```
 pub fn classify_relative(rel: &Path) -> PathKind {
+    classify_with(rel, None)
+}
+
+/// [`classify_relative`], also taking `own_version` (the layout's) as a namespace name.
+fn classify_with(rel: &Path, own_version: Option<&str>) -> PathKind {
     let mut names: Vec<&str> = Vec::new();
     for component in rel.components() {
         match component {
@@ -371,7 +463,7 @@ pub fn classify_relative(rel: &Path) -> PathKind {
             _ => return PathKind::Foreign,
         }
     }
-    classify_names(&names)
+    classify_names(&names, own_version)
 }
 
 /// The folder levels a file may sit in, as parsed so far.
@@ -384,7 +476,8 @@ enum Level {
     Day,
 }
 
-fn classify_names(names: &[&str]) -> PathKind {
+fn classify_names(names: &[&str], own_version: Option<&str>) -> PathKind {
+    let is_namespace = |name: &str| is_namespace_name(name) || own_version == Some(name);
     let Some((&last, dirs)) = names.split_last() else {
         return PathKind::Foreign;
     };
@@ -396,7 +489,7 @@ fn classify_names(names: &[&str]) -> PathKind {
     let mut rest = dirs;
     let mut version: Option<String> = None;
     if let Some((&first, tail)) = rest.split_first()
-        && is_version_name(first)
+        && is_namespace(first)
     {
         version = Some(first.to_owned());
         rest = tail;
@@ -450,7 +543,7 @@ fn classify_names(names: &[&str]) -> PathKind {
         };
     }
     match level {
-        Level::Root if is_version_name(last) => PathKind::VersionDir(last.to_owned()),
+        Level::Root if is_namespace(last) => PathKind::VersionDir(last.to_owned()),
         Level::Root | Level::Version => match parse_year(last) {
             Some(year) => PathKind::YearDir { version, year },
             None => PathKind::Foreign,
@@ -530,9 +623,12 @@ pub fn parse_entry_name(name: &str) -> Option<([u8; 32], bool)> {
     parse_key_hex(hex).map(|k| (k, false))
 }
 
-/// Whether `name` is a valid version folder name: non-empty, only ASCII letters, digits and
-/// `.`, `_`, `+`, `-`, at least one non-digit, not starting with `.`, and neither a marker name
-/// nor an entry file name.
+/// Whether `name` can name a version folder (what [`Layout::try_new`] accepts): non-empty, only
+/// ASCII letters, digits and `.`, `_`, `+`, `-`, at least one non-digit, not starting with `.`,
+/// and neither a marker name nor an entry file name.
+///
+/// A valid name does not make a folder ours: only [`is_namespace_name`] names (and a layout's
+/// own version) are.
 ///
 /// ```
 /// use cache_layout::is_version_name;
@@ -548,6 +644,29 @@ pub fn is_version_name(name: &str) -> bool {
         && name.bytes().any(|b| !b.is_ascii_digit())
         && !MARKERS.contains(&name)
         && parse_entry_name(name).is_none()
+}
+
+/// Whether `name` is a namespace folder name as [`cache_version`] makes them: a valid version
+/// name ([`is_version_name`]) ending in `-f` and at least one digit, with something before it.
+/// Only such first-level folders (and the layout's own version) are ours.
+///
+/// ```
+/// use cache_layout::{cache_version, is_namespace_name};
+/// assert!(is_namespace_name(&cache_version("0.1.0", 1)));
+/// assert!(is_namespace_name("1.0.0+build.5-f12"));
+/// assert!(!is_namespace_name("userdir"));
+/// assert!(!is_namespace_name("-f1"));      // nothing before the format
+/// assert!(!is_namespace_name("0.1.0-f"));  // no format digits
+/// assert!(!is_namespace_name("0.1.0-f1x"));
+/// ```
+pub fn is_namespace_name(name: &str) -> bool {
+    let Some((tool, format)) = name.rsplit_once("-f") else {
+        return false;
+    };
+    !tool.is_empty()
+        && !format.is_empty()
+        && format.bytes().all(|b| b.is_ascii_digit())
+        && is_version_name(name)
 }
 
 fn is_version_byte(b: u8) -> bool {
@@ -588,14 +707,21 @@ pub fn escape_version_name(name: &str) -> String {
 }
 
 /// The version folder name for a tool version and a cache format number: `"{tool}-f{format}"`,
-/// escaped with [`escape_version_name`] so it is always a single valid folder name.
+/// escaped with [`escape_version_name`] so it is always a single valid folder name, and always a
+/// namespace name ([`is_namespace_name`]; an empty tool version becomes `v`).
 ///
 /// ```
 /// assert_eq!(cache_layout::cache_version("0.1.0", 1), "0.1.0-f1");
 /// assert_eq!(cache_layout::cache_version("../../etc", 2), "_._.._etc-f2");
+/// assert_eq!(cache_layout::cache_version("", 3), "v-f3");
 /// ```
 pub fn cache_version(tool_version: &str, format: u32) -> String {
-    escape_version_name(&format!("{tool_version}-f{format}"))
+    let tool = if tool_version.is_empty() {
+        "v"
+    } else {
+        tool_version
+    };
+    escape_version_name(&format!("{tool}-f{format}"))
 }
 
 /// The lowercase hex spelling of a key (64 characters).

@@ -179,7 +179,7 @@ fn entries_only_in_root_version_or_day_folders() {
         })
     ));
     assert!(matches!(
-        l.classify(Path::new(&format!("/cache/v9/{hex}.bin.gz"))),
+        l.classify(Path::new(&format!("/cache/0.9.0-f9/{hex}.bin.gz"))),
         PathKind::Entry(EntryPath {
             date: None,
             compressed: true,
@@ -189,7 +189,9 @@ fn entries_only_in_root_version_or_day_folders() {
     for p in [
         format!("/cache/2025/{hex}.bin"),
         format!("/cache/2025/01/{hex}.bin"),
-        format!("/cache/v9/2025/{hex}.bin.gz"),
+        format!("/cache/0.9.0-f9/2025/{hex}.bin.gz"),
+        // A folder with a valid version name that no release would create is not a namespace.
+        format!("/cache/v9/{hex}.bin.gz"),
     ] {
         assert_eq!(l.classify(Path::new(&p)), PathKind::Foreign, "{p}");
     }
@@ -212,9 +214,9 @@ fn gz_and_non_gz_names() {
         format!("{}g.bin", &hex[1..]),
     ] {
         assert_eq!(parse_entry_name(&bad), None, "{bad}");
-        // Classification is by path alone: in the root such a name could be a version folder,
-        // but in a version or day folder it is nothing of ours.
-        for dir in ["/cache/v1", "/cache/v1/2025/01/02"] {
+        // Classification is by path alone: in a namespace or day folder such a name is nothing
+        // of ours.
+        for dir in ["/cache/0.1.0-f1", "/cache/0.1.0-f1/2025/01/02"] {
             assert_eq!(
                 layout(None, false, false).classify(&Path::new(dir).join(&bad)),
                 PathKind::Foreign,
@@ -315,11 +317,95 @@ fn version_names_never_collide_with_other_kinds() {
 }
 
 #[test]
+fn only_namespace_names_or_the_own_version_are_namespaces() {
+    for good in ["0.1.0-f1", "1.0.0+build.5-f12", "a-f0", "x-f-f2", "2025-f1"] {
+        assert!(is_namespace_name(good), "{good}");
+        assert_eq!(
+            classify_relative(Path::new(good)),
+            PathKind::VersionDir(good.into())
+        );
+    }
+    for bad in [
+        "userdir",
+        "v1",
+        "-f1",
+        "0.1.0-f",
+        "0.1.0-fx",
+        "0.1.0-f1a",
+        "0.1.0_f1",
+        ".x-f1",
+        "a/b-f1",
+        "",
+        "2025",
+    ] {
+        assert!(!is_namespace_name(bad), "{bad:?}");
+    }
+    let hex = key_hex(&key(6));
+    let l = layout(Some("0.2.0-f1"), true, false);
+    for p in [
+        "/cache/userdir".to_owned(),
+        "/cache/userdir/2025".to_owned(),
+        "/cache/userdir/.tmp-1".to_owned(),
+        format!("/cache/userdir/{hex}.bin"),
+        format!("/cache/userdir/2025/01/02/{hex}.bin"),
+    ] {
+        assert_eq!(l.classify(Path::new(&p)), PathKind::Foreign, "{p}");
+    }
+    // A layout configured with an arbitrary version recognises its own folder, and only that.
+    let own = layout(Some("custom"), true, false);
+    assert_eq!(own.version(), Some("custom"));
+    assert_eq!(
+        own.classify(Path::new("/cache/custom")),
+        PathKind::VersionDir("custom".into())
+    );
+    assert!(matches!(
+        own.classify(&own.path_for(&key(1), date(2025, 1, 2))),
+        PathKind::Entry(EntryPath { version: Some(v), .. }) if v == "custom"
+    ));
+    assert_eq!(own.classify(Path::new("/cache/other")), PathKind::Foreign);
+    assert_eq!(classify_relative(Path::new("custom")), PathKind::Foreign);
+}
+
+#[test]
+fn ownership_needs_the_right_kind_of_node() {
+    let hex = key_hex(&key(7));
+    let files = [
+        format!("{hex}.bin"),
+        ".tmp-1".to_owned(),
+        CACHEDIR_TAG.to_owned(),
+    ];
+    for name in &files {
+        let kind = classify_relative(Path::new(name));
+        assert!(!kind.is_folder(), "{name}");
+        assert!(kind.is_ours_as(NodeType::RegularFile), "{name}");
+        assert!(!kind.is_ours_as(NodeType::Folder), "{name}");
+        assert!(!kind.is_ours_as(NodeType::Other), "{name}");
+    }
+    for name in [
+        "0.1.0-f1",
+        "2025",
+        "2025/07",
+        "2025/07/01",
+        "0.1.0-f1/2025/07/01",
+    ] {
+        let kind = classify_relative(Path::new(name));
+        assert!(kind.is_folder(), "{name}");
+        assert!(kind.is_ours_as(NodeType::Folder), "{name}");
+        assert!(!kind.is_ours_as(NodeType::RegularFile), "{name}");
+        assert!(!kind.is_ours_as(NodeType::Other), "{name}");
+    }
+    for node in [NodeType::Folder, NodeType::RegularFile, NodeType::Other] {
+        assert!(!PathKind::Foreign.is_ours_as(node));
+    }
+}
+
+#[test]
 fn cache_version_is_a_single_safe_folder() {
     assert_eq!(cache_version("0.1.0", 1), "0.1.0-f1");
     assert_eq!(cache_version("1.0.0+build.5", 12), "1.0.0+build.5-f12");
     assert_eq!(cache_version("a/b", 1), "a_b-f1");
-    assert_eq!(cache_version("", 3), "-f3");
+    // "-f3" would not be a namespace name (nothing before the format).
+    assert_eq!(cache_version("", 3), "v-f3");
     assert_eq!(cache_version(".x", 3), "_x-f3");
     let l = Layout::new(
         "/cache",
@@ -435,6 +521,13 @@ proptest! {
         let v = escape_version_name(&s);
         prop_assert!(is_version_name(&v));
         prop_assert_eq!(Path::new(&v).components().count(), 1);
+    }
+
+    #[test]
+    fn prop_cache_versions_are_namespaces(tool in "\\PC{0,20}", format: u32) {
+        let v = cache_version(&tool, format);
+        prop_assert!(is_namespace_name(&v), "{:?} -> {:?}", tool, v);
+        prop_assert_eq!(classify_relative(Path::new(&v)), PathKind::VersionDir(v.clone()));
     }
 
     #[test]

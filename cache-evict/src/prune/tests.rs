@@ -108,3 +108,26 @@ fn folders_vanishing_before_mass_removal_are_counted_not_errors() {
     assert_eq!(report.files_removed(), 0);
     assert!(dir.path().join(CACHEDIR_TAG).exists());
 }
+
+#[test]
+fn a_file_arriving_in_a_stale_folder_after_its_listing_keeps_the_folder() {
+    let dir = tempfile::tempdir().unwrap();
+    let layout = tagged(dir.path());
+    let entry = put(&layout, 1, ymd(6, 1));
+    let stale_day = layout.day_dir(ymd(6, 1));
+    let newcomer = stale_day.join("arrived-late.txt");
+    let opts = EvictOptions::new(now());
+    let mut arrive = |listed: &Path| {
+        if listed == stale_day {
+            fs::write(&newcomer, b"mine").unwrap();
+        }
+    };
+    let mut walker = Walker::start(&layout, &opts).unwrap().unwrap();
+    walker.hook = Some(&mut arrive);
+    let report = prune_with(walker, Some(TimeDelta::days(7)));
+    // The rmdir meets a folder that is no longer empty: it stays, silently, with the newcomer.
+    assert!(report.errors.is_empty(), "{:?}", report.errors);
+    assert!(!entry.exists());
+    assert_eq!(fs::read(&newcomer).unwrap(), b"mine");
+    assert_eq!((report.entries_removed, report.folders_removed), (1, 0));
+}

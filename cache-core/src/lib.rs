@@ -38,10 +38,12 @@ mod store;
 
 pub use cache::{Cache, CacheError, CacheStats};
 pub use clock::{Clock, ManualClock, SystemClock};
-pub use codec::{CACHE_FORMAT, DecodeError, EncodeError};
+pub use codec::{CACHE_FORMAT, DecodeError, EncodeError, MAX_ENTRY_LEN};
 pub use key::{KEY_DOMAIN, Key, KeyError};
 pub use root::{PYPROJECT, ROOT_DIR_NAME, find_pyproject, init_root};
 pub use settings::{CacheSettings, ENV_PREFIX, SECTION, SettingsError};
-pub use store::{CacheStore, EntryInfo, Found, FsStore, Location, MemoryStore, StoreError};
+pub use store::{
+    CacheStore, EntryInfo, Found, FsStore, Location, Lookup, MemoryStore, Obstruction, StoreError,
+};
 
 pub use cache_layout;

@@ -4,8 +4,8 @@ use std::collections::BTreeSet;
 use std::fs::{self, File};
 use std::io::{self, Read, Write};
 use std::path::{Path, PathBuf};
-use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Mutex, OnceLock};
 
 use cache_layout::{Layout, LayoutOptions, PathKind};
 use chrono::{DateTime, NaiveDate, Utc};
@@ -101,6 +101,32 @@ pub struct FsStore {
     twin: Layout,
     root_ready: AtomicBool,
     day_index: Mutex<Option<DayIndex>>,
+    /// The process's file size limit (RLIMIT_FSIZE), read on the first write.
+    file_size_limit: OnceLock<Option<u64>>,
+}
+
+/// The soft RLIMIT_FSIZE of this process, from `/proc/self/limits` (reading it needs no
+/// `unsafe`, unlike `getrlimit`); `None` when unlimited or unknown (other systems).
+fn read_file_size_limit() -> Option<u64> {
+    let text = fsread::read_regular(Path::new("/proc/self/limits"), 64 << 10).ok()??;
+    let text = String::from_utf8(text).ok()?;
+    let line = text.lines().find(|l| l.starts_with("Max file size"))?;
+    // "Max file size   {soft}   {hard}   bytes": the first value after the name.
+    line["Max file size".len()..]
+        .split_whitespace()
+        .next()?
+        .parse()
+        .ok()
+}
+
+fn file_too_large(len: u64, limit: u64) -> io::Error {
+    io::Error::new(
+        io::ErrorKind::FileTooLarge,
+        format!(
+            "{len} bytes exceed the process's file size limit of {limit} bytes (ulimit -f); \
+             not written, so that SIGXFSZ cannot kill the process"
+        ),
+    )
 }
 
 impl FsStore {
@@ -118,6 +144,7 @@ impl FsStore {
             twin,
             root_ready: AtomicBool::new(false),
             day_index: Mutex::new(None),
+            file_size_limit: OnceLock::new(),
         }
     }
 
@@ -296,6 +323,19 @@ impl FsStore {
         if self.root_ready.load(Ordering::Acquire) {
             return Ok(());
         }
+        // Under a file size limit smaller than a marker, writing the markers would raise SIGXFSZ,
+        // whose default action kills the process.
+        let longest_marker = cache_layout::CACHEDIR_TAG_CONTENT
+            .len()
+            .max(cache_layout::GITIGNORE_CONTENT.len()) as u64;
+        if let Some(limit) = self.file_size_limit()
+            && longest_marker > limit
+        {
+            return Err(StoreError::Root {
+                path: self.layout.root().to_path_buf(),
+                source: file_too_large(longest_marker, limit),
+            });
+        }
         crate::root::init_root(self.layout.root())?;
         self.root_ready.store(true, Ordering::Release);
         Ok(())
@@ -324,6 +364,10 @@ impl FsStore {
         }
     }
 
+    fn file_size_limit(&self) -> Option<u64> {
+        *self.file_size_limit.get_or_init(read_file_size_limit)
+    }
+
     /// Writes `bytes` as the entry at `path`, or reports that something which is not a regular
     /// file occupies `path` (and then leaves it exactly as it was).
     ///
@@ -331,7 +375,7 @@ impl FsStore {
     /// is a [`StoreError::Io`], and the temp file is gone afterwards (`NamedTempFile` deletes it
     /// when dropped on any error path). The entry name only ever gets a complete temp file, so
     /// no partial entry is ever readable.
-    fn write_at(path: &Path, bytes: &[u8]) -> Result<Placed, StoreError> {
+    fn write_at(&self, path: &Path, bytes: &[u8]) -> Result<Placed, StoreError> {
         let obstructed = |kind| {
             Ok(Placed::Obstructed(Obstruction {
                 path: path.to_owned(),
@@ -343,6 +387,19 @@ impl FsStore {
         let before = Self::inspect(path)?;
         if let Occupant::Other(kind) = before {
             return obstructed(kind);
+        }
+        // A write past RLIMIT_FSIZE raises SIGXFSZ, which kills the process unless the host
+        // ignores it (then the write fails with EFBIG, handled like any write error below). An
+        // entry over the limit is therefore refused before a byte is written: the cache must
+        // never take the process down.
+        if let Some(limit) = self.file_size_limit()
+            && bytes.len() as u64 > limit
+        {
+            return Err(StoreError::Io {
+                op: "write",
+                path: path.to_owned(),
+                source: file_too_large(bytes.len() as u64, limit),
+            });
         }
         let dir = path.parent().ok_or_else(|| StoreError::Io {
             op: "write",
@@ -519,7 +576,7 @@ impl CacheStore for FsStore {
     fn put(&self, location: &Location, bytes: &[u8]) -> Result<(), StoreError> {
         self.ensure_root()?;
         let (primary, fallback) = self.positions(location);
-        let blocked = match Self::write_at(&primary, bytes)? {
+        let blocked = match self.write_at(&primary, bytes)? {
             Placed::Written => {
                 if let (true, Some(day)) = (self.dated(), location.date) {
                     self.note_day(day);
@@ -534,7 +591,7 @@ impl CacheStore for FsStore {
             });
         };
         tracing::debug!(%blocked, fallback = %fallback.display(), "writing the entry at its fallback position");
-        match Self::write_at(&fallback, bytes)? {
+        match self.write_at(&fallback, bytes)? {
             Placed::Written => {
                 if let (false, Some(day)) = (self.dated(), location.date) {
                     self.note_day(day);

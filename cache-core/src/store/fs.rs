@@ -454,23 +454,32 @@ impl FsStore {
         // A no-replace rename (renameat2 RENAME_NOREPLACE, else link + unlink): if anything
         // appeared at the path since the unlink, it is not clobbered. A plain rename would
         // silently replace a FIFO or a link planted meanwhile.
-        let temp = match temp.persist_noclobber(path) {
-            Ok(_) => return Ok(Placed::Written),
-            Err(e) => {
-                if e.error.kind() == io::ErrorKind::AlreadyExists {
-                    return match Self::inspect(path)? {
-                        // Another writer of the same key got there first. Its entry is as good
-                        // as ours (same key, same computation), so ours is dropped.
-                        Occupant::RegularFile => Ok(Placed::Written),
-                        Occupant::Other(kind) => obstructed(kind),
-                        Occupant::Nothing => Err(StoreError::Io {
-                            op: "rename a temp file to",
-                            path: path.to_owned(),
-                            source: e.error,
-                        }),
-                    };
+        let mut temp = temp;
+        let mut attempts = 0;
+        let temp = loop {
+            let e = match temp.persist_noclobber(path) {
+                Ok(_) => return Ok(Placed::Written),
+                Err(e) if e.error.kind() == io::ErrorKind::AlreadyExists => e,
+                Err(e) => break e.file,
+            };
+            match Self::inspect(path)? {
+                // Another writer of the same key got there first. Its entry is as good as ours
+                // (same key, same computation), so ours is dropped.
+                Occupant::RegularFile => return Ok(Placed::Written),
+                Occupant::Other(kind) => return obstructed(kind),
+                // ... and a third one has unlinked it again, on its way to writing its own:
+                // try again rather than fail a write that merely lost a race.
+                Occupant::Nothing if attempts < 8 => {
+                    attempts += 1;
+                    temp = e.file;
                 }
-                e.file
+                Occupant::Nothing => {
+                    return Err(StoreError::Io {
+                        op: "rename a temp file to",
+                        path: path.to_owned(),
+                        source: e.error,
+                    });
+                }
             }
         };
         // The no-replace rename itself failed for another reason: filesystems without hard

@@ -113,6 +113,8 @@ struct Enabled {
 /// ```
 pub struct Cache {
     enabled: Option<Enabled>,
+    /// Why `enabled` is `None`.
+    disabled_reason: Option<String>,
     clock: Arc<dyn Clock>,
     counters: Counters,
 }
@@ -134,11 +136,23 @@ impl fmt::Debug for Cache {
 
 impl Cache {
     /// Opens the filesystem cache the settings describe for `tool_version`, with the root
-    /// resolved by [`CacheSettings::root`] (`explicit_root` wins). Nothing is created on disk
-    /// until the first write.
+    /// resolved and checked by [`CacheSettings::checked_root`] (`explicit_root` wins). Nothing
+    /// is created on disk until the first write.
     ///
-    /// Never fails: with `enabled = false` the cache is disabled; with no root it is disabled
-    /// with one warning.
+    /// Never fails: with `enabled = false` the cache is disabled; with no root, or a root the
+    /// cache must not own (the project folder or above, `$HOME` or above, a filesystem root, an
+    /// empty path), it is disabled with one warning. [`Cache::disabled_reason`] says why.
+    ///
+    /// ```
+    /// use cache_core::{Cache, CacheSettings};
+    /// let project = tempfile::tempdir().unwrap();
+    /// let pyproject = project.path().join("pyproject.toml");
+    /// std::fs::write(&pyproject, "[tool.pycodetags.cache]\ndir = \".\"\n").unwrap();
+    /// let settings = CacheSettings::load_with_env(Some(&pyproject), &[]).unwrap();
+    /// let cache = Cache::open(&settings, None, "0.1.0");
+    /// assert!(!cache.is_enabled());
+    /// assert!(cache.disabled_reason().unwrap().contains("is the project folder"));
+    /// ```
     pub fn open(
         settings: &CacheSettings,
         explicit_root: Option<&Path>,
@@ -146,14 +160,24 @@ impl Cache {
     ) -> Cache {
         if !settings.enabled {
             tracing::debug!("cache disabled by settings");
-            return Cache::disabled();
-        }
-        let Some(root) = settings.root(explicit_root) else {
-            tracing::warn!(
-                "caching is off: no cache folder (no pyproject.toml found, and neither a cache \
-                 dir nor PYCODETAGS_CACHE_DIR given)"
+            return Cache::disabled_because(
+                "caching is disabled by the settings (enabled = false)",
             );
-            return Cache::disabled();
+        }
+        let explicit = explicit_root.map(|root| (root, "the explicit cache folder"));
+        let root = match settings.checked_root(explicit, &[]) {
+            Ok(Some(root)) => root,
+            Ok(None) => {
+                let reason = "caching is off: no cache folder (no pyproject.toml found, and \
+                              neither a cache dir nor PYCODETAGS_CACHE_DIR given)";
+                tracing::warn!("{reason}");
+                return Cache::disabled_because(reason);
+            }
+            Err(error) => {
+                let reason = format!("caching is off: {error}");
+                tracing::warn!("{reason}");
+                return Cache::disabled_because(reason);
+            }
         };
         let layout = Layout::new(root.clone(), settings.layout_options(tool_version));
         let mut cache = Cache::with_store(FsStore::new(layout), settings);
@@ -175,9 +199,12 @@ impl Cache {
     /// ```
     pub fn with_store(store: impl CacheStore + 'static, settings: &CacheSettings) -> Cache {
         if !settings.enabled {
-            return Cache::disabled();
+            return Cache::disabled_because(
+                "caching is disabled by the settings (enabled = false)",
+            );
         }
         Cache {
+            disabled_reason: None,
             enabled: Some(Enabled {
                 store: Box::new(store),
                 root: None,
@@ -201,10 +228,39 @@ impl Cache {
     /// assert_eq!(cache.memoize("f", &(), || 5), 5);
     /// ```
     pub fn disabled() -> Cache {
+        Cache::disabled_because("the cache was created disabled")
+    }
+
+    fn disabled_because(reason: impl Into<String>) -> Cache {
         Cache {
             enabled: None,
+            disabled_reason: Some(reason.into()),
             clock: Arc::new(SystemClock),
             counters: Counters::default(),
+        }
+    }
+
+    /// Why the cache stores nothing, or `None` while it is enabled: disabled by the settings, no
+    /// root, a refused root (see [`CacheSettings::checked_root`]), or a root that turned out
+    /// unusable during the run.
+    ///
+    /// ```
+    /// let cache = cache_core::Cache::disabled();
+    /// assert!(cache.disabled_reason().is_some());
+    /// let dir = tempfile::tempdir().unwrap();
+    /// let cache = cache_core::Cache::open(&Default::default(), Some(&dir.path().join("c")), "0.1.0");
+    /// assert_eq!(cache.disabled_reason(), None);
+    /// ```
+    pub fn disabled_reason(&self) -> Option<&str> {
+        match &self.enabled {
+            None => self.disabled_reason.as_deref(),
+            Some(enabled) if enabled.broken.load(Ordering::Acquire) => Some(
+                enabled
+                    .broken_reason
+                    .get()
+                    .map_or("caching is off for this run", String::as_str),
+            ),
+            Some(_) => None,
         }
     }
 
@@ -362,10 +418,11 @@ impl Cache {
 
     fn report_write_error(&self, enabled: &Enabled, key: &Key, error: &CacheError) {
         if let CacheError::Store(StoreError::Root { .. }) = error {
-            enabled.broken.store(true, Ordering::Relaxed);
+            // The reason first, so whoever sees `broken` can read it.
             let _ = enabled
                 .broken_reason
                 .set(format!("caching is off for this run: {error}"));
+            enabled.broken.store(true, Ordering::Release);
             if !enabled.warned.swap(true, Ordering::Relaxed) {
                 tracing::warn!(%error, "caching is off for this run");
             }

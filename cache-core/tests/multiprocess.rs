@@ -236,12 +236,20 @@ fn settings_from_the_environment() {
     );
     assert_eq!(overridden, "ttl_days=3 gzip=true root=/srv/ct-cache");
 
-    let bad = settings_child(&sub, &[("PYCODETAGS_CACHE_GZIP", "yes")]);
+    // Booleans from the real environment go through parse_bool: `no` and ` OFF ` are false, an
+    // empty variable is unset (the file's `gzip = true` stays), `maybe` is an error.
+    let spelled = settings_child(&sub, &[("PYCODETAGS_CACHE_GZIP", "no")]);
+    assert!(spelled.starts_with("ttl_days=30 gzip=false "), "{spelled}");
+    let spelled = settings_child(&sub, &[("PYCODETAGS_CACHE_GZIP", " OFF ")]);
+    assert!(spelled.starts_with("ttl_days=30 gzip=false "), "{spelled}");
+    let empty = settings_child(&sub, &[("PYCODETAGS_CACHE_GZIP", "")]);
+    assert!(empty.starts_with("ttl_days=30 gzip=true "), "{empty}");
+    let bad = settings_child(&sub, &[("PYCODETAGS_CACHE_GZIP", "maybe")]);
     assert!(
         bad.starts_with("error: environment variable PYCODETAGS_CACHE_GZIP"),
         "{bad}"
     );
-    assert!(bad.contains("`gzip`") && bad.contains("\"yes\""), "{bad}");
+    assert!(bad.contains("`gzip`") && bad.contains("\"maybe\""), "{bad}");
 }
 
 /// A value well over every limit the fault tests set (`ulimit -f 4` is 2 or 4 KiB, the full

@@ -454,7 +454,6 @@ impl FsStore {
         // A no-replace rename (renameat2 RENAME_NOREPLACE, else link + unlink): if anything
         // appeared at the path since the unlink, it is not clobbered. A plain rename would
         // silently replace a FIFO or a link planted meanwhile.
-        let mut temp = temp;
         let mut attempts = 0;
         let temp = loop {
             let e = match temp.persist_noclobber(path) {

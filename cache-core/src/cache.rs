@@ -2,8 +2,8 @@
 
 use std::fmt;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, OnceLock};
 
 use cache_layout::Layout;
 use chrono::{DateTime, NaiveDate, TimeDelta, Utc};
@@ -11,7 +11,7 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 use crate::codec::{self, EncodeError};
-use crate::store::{CacheStore, FsStore, Location, StoreError};
+use crate::store::{CacheStore, FsStore, Location, Obstruction, StoreError};
 use crate::{CacheSettings, Clock, Key, SystemClock};
 
 /// Why [`Cache::put`] stored nothing. [`Cache::memoize`] never surfaces these.
@@ -42,11 +42,18 @@ pub struct CacheStats {
     pub corrupt: u64,
     /// Of the misses: lookups that failed with an I/O error.
     pub read_errors: u64,
+    /// Lookups that found something other than a regular file (a folder, a FIFO, a symbolic
+    /// link, a device, …) at an entry's path. It is left alone and the entry's fallback position
+    /// is used instead (see [`crate::FsStore`]), so such a lookup is a miss or, once the
+    /// fallback holds the entry, a hit; it is counted here as well. The first obstruction a
+    /// `Cache` meets is logged as a warning naming the path, later ones at debug level.
+    pub obstructed: u64,
     /// Entries written.
     pub writes: u64,
     /// Writes that failed (I/O error, full disk, unencodable value, unwritable root).
     pub write_errors: u64,
-    /// Entry bytes read (whole files, hits and corrupt ones alike).
+    /// Entry bytes read (whole files for hits; for a file that is not a valid entry, the bounded
+    /// prefix that was read).
     pub bytes_read: u64,
     /// Entry bytes written.
     pub bytes_written: u64,
@@ -59,6 +66,7 @@ struct Counters {
     expired: AtomicU64,
     corrupt: AtomicU64,
     read_errors: AtomicU64,
+    obstructed: AtomicU64,
     writes: AtomicU64,
     write_errors: AtomicU64,
     bytes_read: AtomicU64,
@@ -78,6 +86,10 @@ struct Enabled {
     broken: AtomicBool,
     /// Whether the one write-failure warning has been given.
     warned: AtomicBool,
+    /// Whether the one obstruction warning has been given.
+    warned_obstruction: AtomicBool,
+    /// Why the cache turned itself off (set once, with `broken`).
+    broken_reason: OnceLock<String>,
 }
 
 /// A persistent memoizer. Cheap to share between threads (`&Cache` is enough); entries written
@@ -101,6 +113,8 @@ struct Enabled {
 /// ```
 pub struct Cache {
     enabled: Option<Enabled>,
+    /// Why `enabled` is `None`.
+    disabled_reason: Option<String>,
     clock: Arc<dyn Clock>,
     counters: Counters,
 }
@@ -122,11 +136,23 @@ impl fmt::Debug for Cache {
 
 impl Cache {
     /// Opens the filesystem cache the settings describe for `tool_version`, with the root
-    /// resolved by [`CacheSettings::root`] (`explicit_root` wins). Nothing is created on disk
-    /// until the first write.
+    /// resolved and checked by [`CacheSettings::checked_root`] (`explicit_root` wins). Nothing
+    /// is created on disk until the first write.
     ///
-    /// Never fails: with `enabled = false` the cache is disabled; with no root it is disabled
-    /// with one warning.
+    /// Never fails: with `enabled = false` the cache is disabled; with no root, or a root the
+    /// cache must not own (the project folder or above, `$HOME` or above, a filesystem root, an
+    /// empty path), it is disabled with one warning. [`Cache::disabled_reason`] says why.
+    ///
+    /// ```
+    /// use cache_core::{Cache, CacheSettings};
+    /// let project = tempfile::tempdir().unwrap();
+    /// let pyproject = project.path().join("pyproject.toml");
+    /// std::fs::write(&pyproject, "[tool.pycodetags.cache]\ndir = \".\"\n").unwrap();
+    /// let settings = CacheSettings::load_with_env(Some(&pyproject), &[]).unwrap();
+    /// let cache = Cache::open(&settings, None, "0.1.0");
+    /// assert!(!cache.is_enabled());
+    /// assert!(cache.disabled_reason().unwrap().contains("is the project folder"));
+    /// ```
     pub fn open(
         settings: &CacheSettings,
         explicit_root: Option<&Path>,
@@ -134,14 +160,24 @@ impl Cache {
     ) -> Cache {
         if !settings.enabled {
             tracing::debug!("cache disabled by settings");
-            return Cache::disabled();
-        }
-        let Some(root) = settings.root(explicit_root) else {
-            tracing::warn!(
-                "caching is off: no cache folder (no pyproject.toml found, and neither a cache \
-                 dir nor PYCODETAGS_CACHE_DIR given)"
+            return Cache::disabled_because(
+                "caching is disabled by the settings (enabled = false)",
             );
-            return Cache::disabled();
+        }
+        let explicit = explicit_root.map(|root| (root, "the explicit cache folder"));
+        let root = match settings.checked_root(explicit, &[]) {
+            Ok(Some(root)) => root,
+            Ok(None) => {
+                let reason = "caching is off: no cache folder (no pyproject.toml found, and \
+                              neither a cache dir nor PYCODETAGS_CACHE_DIR given)";
+                tracing::warn!("{reason}");
+                return Cache::disabled_because(reason);
+            }
+            Err(error) => {
+                let reason = format!("caching is off: {error}");
+                tracing::warn!("{reason}");
+                return Cache::disabled_because(reason);
+            }
         };
         let layout = Layout::new(root.clone(), settings.layout_options(tool_version));
         let mut cache = Cache::with_store(FsStore::new(layout), settings);
@@ -163,9 +199,12 @@ impl Cache {
     /// ```
     pub fn with_store(store: impl CacheStore + 'static, settings: &CacheSettings) -> Cache {
         if !settings.enabled {
-            return Cache::disabled();
+            return Cache::disabled_because(
+                "caching is disabled by the settings (enabled = false)",
+            );
         }
         Cache {
+            disabled_reason: None,
             enabled: Some(Enabled {
                 store: Box::new(store),
                 root: None,
@@ -173,6 +212,8 @@ impl Cache {
                 gzip: settings.gzip,
                 broken: AtomicBool::new(false),
                 warned: AtomicBool::new(false),
+                warned_obstruction: AtomicBool::new(false),
+                broken_reason: OnceLock::new(),
             }),
             clock: Arc::new(SystemClock),
             counters: Counters::default(),
@@ -187,10 +228,39 @@ impl Cache {
     /// assert_eq!(cache.memoize("f", &(), || 5), 5);
     /// ```
     pub fn disabled() -> Cache {
+        Cache::disabled_because("the cache was created disabled")
+    }
+
+    fn disabled_because(reason: impl Into<String>) -> Cache {
         Cache {
             enabled: None,
+            disabled_reason: Some(reason.into()),
             clock: Arc::new(SystemClock),
             counters: Counters::default(),
+        }
+    }
+
+    /// Why the cache stores nothing, or `None` while it is enabled: disabled by the settings, no
+    /// root, a refused root (see [`CacheSettings::checked_root`]), or a root that turned out
+    /// unusable during the run.
+    ///
+    /// ```
+    /// let cache = cache_core::Cache::disabled();
+    /// assert!(cache.disabled_reason().is_some());
+    /// let dir = tempfile::tempdir().unwrap();
+    /// let cache = cache_core::Cache::open(&Default::default(), Some(&dir.path().join("c")), "0.1.0");
+    /// assert_eq!(cache.disabled_reason(), None);
+    /// ```
+    pub fn disabled_reason(&self) -> Option<&str> {
+        match &self.enabled {
+            None => self.disabled_reason.as_deref(),
+            Some(enabled) if enabled.broken.load(Ordering::Acquire) => Some(
+                enabled
+                    .broken_reason
+                    .get()
+                    .map_or("caching is off for this run", String::as_str),
+            ),
+            Some(_) => None,
         }
     }
 
@@ -231,6 +301,7 @@ impl Cache {
             expired: load(&c.expired),
             corrupt: load(&c.corrupt),
             read_errors: load(&c.read_errors),
+            obstructed: load(&c.obstructed),
             writes: load(&c.writes),
             write_errors: load(&c.write_errors),
             bytes_read: load(&c.bytes_read),
@@ -254,19 +325,23 @@ impl Cache {
         let c = &self.counters;
         let now = self.clock.now();
         let (newest, oldest) = Self::lookup_window(enabled, now);
-        let found = match enabled.store.get(key, newest, oldest) {
-            Ok(Some(found)) => found,
-            Ok(None) => {
-                tracing::trace!(%key, "cache miss: no entry");
-                bump(&c.misses, 1);
-                return None;
-            }
+        let lookup = match enabled.store.lookup(key, newest, oldest) {
+            Ok(lookup) => lookup,
             Err(error) => {
                 tracing::debug!(%key, %error, "cache miss: lookup failed");
                 bump(&c.read_errors, 1);
                 bump(&c.misses, 1);
                 return None;
             }
+        };
+        if let Some(first) = lookup.obstructions.first() {
+            bump(&c.obstructed, 1);
+            self.report_obstruction(enabled, first);
+        }
+        let Some(found) = lookup.found else {
+            tracing::trace!(%key, "cache miss: no entry");
+            bump(&c.misses, 1);
+            return None;
         };
         bump(&c.bytes_read, found.bytes.len() as u64);
         match codec::decode::<T>(&found.bytes, key) {
@@ -302,9 +377,11 @@ impl Cache {
         let result = codec::encode(key, value, now, enabled.gzip)
             .map_err(CacheError::from)
             .and_then(|bytes| {
+                // The day also in an undated store: it names the day folder used when the
+                // entry's own position is obstructed (see `Location`).
                 let location = Location {
                     key: *key,
-                    date: enabled.store.dated().then(|| now.date_naive()),
+                    date: Some(now.date_naive()),
                 };
                 enabled.store.put(&location, &bytes)?;
                 Ok(bytes.len() as u64)
@@ -323,12 +400,40 @@ impl Cache {
         }
     }
 
+    /// The one obstruction warning of this cache (naming the path), then debug messages.
+    fn report_obstruction(&self, enabled: &Enabled, obstruction: &Obstruction) {
+        if enabled.warned_obstruction.swap(true, Ordering::Relaxed) {
+            tracing::debug!(%obstruction, "cache entry path obstructed; using its fallback position");
+        } else {
+            tracing::warn!(
+                path = %obstruction.path.display(),
+                kind = obstruction.kind,
+                "cache entry path is occupied by a {}, which is left alone; entries for it use a \
+                 fallback position (remove it to restore the normal layout; further obstructions \
+                 are logged at debug level)",
+                obstruction.kind
+            );
+        }
+    }
+
     fn report_write_error(&self, enabled: &Enabled, key: &Key, error: &CacheError) {
         if let CacheError::Store(StoreError::Root { .. }) = error {
-            enabled.broken.store(true, Ordering::Relaxed);
+            // The reason first, so whoever sees `broken` can read it.
+            let _ = enabled
+                .broken_reason
+                .set(format!("caching is off for this run: {error}"));
+            enabled.broken.store(true, Ordering::Release);
             if !enabled.warned.swap(true, Ordering::Relaxed) {
                 tracing::warn!(%error, "caching is off for this run");
             }
+            return;
+        }
+        if let CacheError::Store(StoreError::Obstructed { obstructions }) = error {
+            // Same one warning as for obstructed lookups: it is the same problem.
+            if let Some(first) = obstructions.first() {
+                self.report_obstruction(enabled, first);
+            }
+            tracing::debug!(%key, %error, "cache write failed");
             return;
         }
         if enabled.warned.swap(true, Ordering::Relaxed) {

@@ -43,6 +43,17 @@ pub const HEADER_LEN: usize = 92;
 pub const FLAG_GZIP: u8 = 0x01;
 /// Domain tag of the type fingerprint hash.
 pub const TYPE_DOMAIN: &[u8] = b"codetags-cache-type/v1\0";
+/// The largest entry (header + stored payload) and the largest raw postcard value this codec
+/// writes or reads: 256 MiB.
+///
+/// The biggest value codetags caches is the scan state of a whole tree, about 150 bytes per file:
+/// tens of MB for a 200,000-file tree. 256 MiB leaves roughly tenfold headroom over that, yet
+/// bounds what one lookup can be made to allocate and hash when a planted or damaged file claims
+/// a huge length (a reader trusts the header's length only up to here). The raw length is held
+/// to the same limit so a small gzip payload cannot inflate without bound either. A value over
+/// the limit is refused at encoding time ([`EncodeError::TooLarge`]) rather than written and then
+/// missed on every run.
+pub const MAX_ENTRY_LEN: u64 = 256 << 20;
 
 const CHECKSUM_AT: usize = 76;
 const CHECKSUM_LEN: usize = 16;
@@ -93,6 +104,14 @@ pub enum DecodeError {
     /// The creation time is not a representable instant.
     #[error("invalid creation time {0}")]
     Time(i64),
+    /// The header announces an entry (or a raw value) longer than [`MAX_ENTRY_LEN`].
+    #[error("entry claims {declared} bytes, more than the {max} accepted")]
+    TooLarge {
+        /// The length the header announces (whole entry, or raw value).
+        declared: u64,
+        /// [`MAX_ENTRY_LEN`].
+        max: u64,
+    },
 }
 
 /// Why a value could not be encoded.
@@ -104,6 +123,15 @@ pub enum EncodeError {
     /// The gzip encoder failed (only on allocation failure in practice).
     #[error("gzip: {0}")]
     Gzip(#[from] std::io::Error),
+    /// The encoded value (or the entry) would be longer than [`MAX_ENTRY_LEN`]: no reader would
+    /// accept it, so it is not written.
+    #[error("the entry would be {len} bytes, more than the {max} a reader accepts")]
+    TooLarge {
+        /// The raw value's or the entry's length.
+        len: u64,
+        /// [`MAX_ENTRY_LEN`].
+        max: u64,
+    },
 }
 
 /// The parsed, checksum-verified header of an entry.
@@ -158,7 +186,8 @@ pub fn fingerprint_of_name(type_name: &str) -> u64 {
 /// ```
 ///
 /// # Errors
-/// [`EncodeError`] when postcard cannot encode the value.
+/// [`EncodeError`] when postcard cannot encode the value, or the entry would exceed
+/// [`MAX_ENTRY_LEN`].
 pub fn encode<T: Serialize + ?Sized>(
     key: &Key,
     value: &T,
@@ -166,6 +195,13 @@ pub fn encode<T: Serialize + ?Sized>(
     gzip: bool,
 ) -> Result<Vec<u8>, EncodeError> {
     let raw = postcard::to_stdvec(value)?;
+    let too_large = |len: u64| EncodeError::TooLarge {
+        len,
+        max: MAX_ENTRY_LEN,
+    };
+    if raw.len() as u64 > MAX_ENTRY_LEN {
+        return Err(too_large(raw.len() as u64));
+    }
     let fingerprint = type_fingerprint::<T>();
     if gzip {
         let mut out = Vec::with_capacity(HEADER_LEN + raw.len() / 4 + 64);
@@ -173,8 +209,15 @@ pub fn encode<T: Serialize + ?Sized>(
         let mut encoder = GzEncoder::new(out, Compression::fast());
         encoder.write_all(&raw)?;
         let out = encoder.finish()?;
+        // gzip can grow incompressible data by a few bytes per block.
+        if out.len() as u64 > MAX_ENTRY_LEN {
+            return Err(too_large(out.len() as u64));
+        }
         Ok(seal(out, key, created, raw.len() as u64, fingerprint, true))
     } else {
+        if (HEADER_LEN + raw.len()) as u64 > MAX_ENTRY_LEN {
+            return Err(too_large((HEADER_LEN + raw.len()) as u64));
+        }
         let mut out = Vec::with_capacity(HEADER_LEN + raw.len());
         out.resize(HEADER_LEN, 0);
         out.extend_from_slice(&raw);
@@ -230,37 +273,78 @@ fn le_u64(bytes: &[u8], at: usize) -> u64 {
     u64::from_le_bytes(buf)
 }
 
+/// The total length (header + payload) an entry declares, from its first [`HEADER_LEN`] bytes
+/// (more are ignored). The magic, format, flags and reserved byte are checked first, so the
+/// length of something that is not an entry is never trusted; a declared length over
+/// [`MAX_ENTRY_LEN`] is refused. The checksum is not checked (it needs the payload): a reader
+/// uses this to know how much to read, then [`decode`]s what it read.
+///
+/// ```
+/// use cache_core::{codec, Key};
+/// let key = Key::new("f", &()).unwrap();
+/// let bytes = codec::encode(&key, &vec![7u8; 1000], chrono::Utc::now(), false).unwrap();
+/// assert_eq!(codec::entry_len(&bytes[..codec::HEADER_LEN]), Ok(bytes.len() as u64));
+/// assert!(codec::entry_len(b"# TODO: not an entry").is_err());
+///
+/// let mut huge = bytes[..codec::HEADER_LEN].to_vec();
+/// huge[20..28].copy_from_slice(&u64::MAX.to_le_bytes()); // the payload length field
+/// assert!(matches!(codec::entry_len(&huge), Err(codec::DecodeError::TooLarge { .. })));
+/// ```
+///
+/// # Errors
+/// [`DecodeError::Length`] for fewer than [`HEADER_LEN`] bytes, [`DecodeError::Magic`],
+/// [`DecodeError::Format`], [`DecodeError::Flags`] or [`DecodeError::TooLarge`].
+pub fn entry_len(header: &[u8]) -> Result<u64, DecodeError> {
+    if header.len() < HEADER_LEN {
+        return Err(DecodeError::Length {
+            actual: header.len() as u64,
+            expected: HEADER_LEN as u64,
+        });
+    }
+    if header[0..8] != MAGIC {
+        return Err(DecodeError::Magic);
+    }
+    let format = u16::from_le_bytes([header[8], header[9]]);
+    if format != FORMAT {
+        return Err(DecodeError::Format(format));
+    }
+    let flags = header[10];
+    if flags & !FLAG_GZIP != 0 || header[11] != 0 {
+        return Err(DecodeError::Flags(flags));
+    }
+    let total = le_u64(header, 20).saturating_add(HEADER_LEN as u64);
+    if total > MAX_ENTRY_LEN {
+        return Err(DecodeError::TooLarge {
+            declared: total,
+            max: MAX_ENTRY_LEN,
+        });
+    }
+    let raw_len = le_u64(header, 28);
+    if raw_len > MAX_ENTRY_LEN {
+        return Err(DecodeError::TooLarge {
+            declared: raw_len,
+            max: MAX_ENTRY_LEN,
+        });
+    }
+    Ok(total)
+}
+
 /// Parses and verifies the header (magic, format, flags, length, checksum) without looking at the
 /// key or the type. The payload is `&bytes[HEADER_LEN..]`.
 ///
 /// # Errors
 /// Any [`DecodeError`] about the header or the checksum.
 pub fn read_header(bytes: &[u8]) -> Result<Header, DecodeError> {
-    if bytes.len() < HEADER_LEN {
+    let total = entry_len(bytes)?;
+    if bytes.len() as u64 != total {
         return Err(DecodeError::Length {
             actual: bytes.len() as u64,
-            expected: HEADER_LEN as u64,
+            expected: total,
         });
     }
-    if bytes[0..8] != MAGIC {
-        return Err(DecodeError::Magic);
-    }
-    let format = u16::from_le_bytes([bytes[8], bytes[9]]);
-    if format != FORMAT {
-        return Err(DecodeError::Format(format));
-    }
+    let payload_len = total - HEADER_LEN as u64;
     let flags = bytes[10];
-    if flags & !FLAG_GZIP != 0 || bytes[11] != 0 {
-        return Err(DecodeError::Flags(flags));
-    }
-    let payload_len = le_u64(bytes, 20);
-    let actual = (bytes.len() - HEADER_LEN) as u64;
-    if actual != payload_len {
-        return Err(DecodeError::Length {
-            actual: bytes.len() as u64,
-            expected: payload_len.saturating_add(HEADER_LEN as u64),
-        });
-    }
+    let format = u16::from_le_bytes([bytes[8], bytes[9]]);
     if checksum(&bytes[..CHECKSUM_AT], &bytes[HEADER_LEN..]) != bytes[CHECKSUM_AT..HEADER_LEN] {
         return Err(DecodeError::Checksum);
     }

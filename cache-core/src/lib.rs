@@ -3,11 +3,15 @@
 //! * [`Key`]: SHA-256 over a function name and its postcard-encoded arguments.
 //! * [`codec`]: each entry is a 92-byte header (magic, format, creation time, lengths, type
 //!   fingerprint, key, checksum) plus a postcard payload, optionally gzip'd. Anything that does
-//!   not verify is a miss.
-//! * [`CacheStore`]: [`FsStore`] (files laid out by [`cache_layout`], atomic temp-file + rename
-//!   writes) and [`MemoryStore`].
+//!   not verify is a miss. No entry over [`MAX_ENTRY_LEN`] is written or read.
+//! * [`CacheStore`]: [`FsStore`] (files laid out by [`cache_layout`], atomic temp-file +
+//!   no-replace rename writes, reads that never block on a FIFO nor follow a link, a fallback
+//!   position when something that is not a file blocks an entry's path) and [`MemoryStore`].
 //! * [`Cache`]: the memoizer, with TTL, counters ([`CacheStats`]) and an injectable [`Clock`].
-//! * [`CacheSettings`]: `[tool.pycodetags.cache]` from `pyproject.toml` and `PYCODETAGS_CACHE_*`.
+//! * [`CacheSettings`]: `[tool.pycodetags.cache]` from `pyproject.toml` and `PYCODETAGS_CACHE_*`;
+//!   [`parse_bool`], the one way booleans are read from the environment;
+//!   [`CacheSettings::checked_root`] / [`check_root_placement`], which refuse a root at or above
+//!   the project, `$HOME` or a filesystem root.
 //!
 //! The on-disk format is specified in `docs/cache-format.md`.
 //!
@@ -38,13 +42,18 @@ mod store;
 
 pub use cache::{Cache, CacheError, CacheStats};
 pub use clock::{Clock, ManualClock, SystemClock};
-pub use codec::{CACHE_FORMAT, DecodeError, EncodeError};
+pub use codec::{CACHE_FORMAT, DecodeError, EncodeError, MAX_ENTRY_LEN};
 pub use key::{KEY_DOMAIN, Key, KeyError};
 pub use root::{
     PYPROJECT, ROOT_DIR_NAME, RootState, find_pyproject, init_root, inspect_root, is_our_cache,
     repair_tag,
 };
-pub use settings::{CacheSettings, ENV_PREFIX, SECTION, SettingsError};
-pub use store::{CacheStore, EntryInfo, Found, FsStore, Location, MemoryStore, StoreError};
+pub use settings::{
+    CacheSettings, ENV_PREFIX, PlacementError, SECTION, SettingsError, check_root_placement,
+    parse_bool,
+};
+pub use store::{
+    CacheStore, EntryInfo, Found, FsStore, Location, Lookup, MemoryStore, Obstruction, StoreError,
+};
 
 pub use cache_layout;

@@ -1,10 +1,11 @@
 //! `[tool.pycodetags.cache]` settings, read with figment from `pyproject.toml` and the environment.
 
-use std::path::{Path, PathBuf};
+use std::fmt;
+use std::path::{Component, Path, PathBuf};
 
 use cache_layout::LayoutOptions;
 use chrono::TimeDelta;
-use figment::providers::{Env, Format, Serialized, Toml};
+use figment::providers::{Format, Serialized, Toml};
 use figment::value::magic::RelativePathBuf;
 use figment::value::{Dict, Map, Value};
 use figment::{Figment, Metadata, Profile, Provider, Source};
@@ -35,7 +36,8 @@ pub struct CacheSettings {
     pub enabled: bool,
     /// `dir` (default none): the cache root. A relative path in `pyproject.toml` is relative to
     /// that file's folder; from `PYCODETAGS_CACHE_DIR`, relative to the working directory.
-    /// None: `.pycodetags_cache` beside `pyproject.toml`.
+    /// None: `.pycodetags_cache` beside `pyproject.toml`. An empty `dir` in the file is an error;
+    /// where the root may go is checked by [`CacheSettings::checked_root`].
     pub dir: Option<PathBuf>,
     /// `ttl_days` (default 7, at least 1): an entry older than this is a miss.
     pub ttl_days: u32,
@@ -53,6 +55,10 @@ pub struct CacheSettings {
     pub gzip: bool,
     /// The `pyproject.toml` the settings were read from, if any (not a key).
     pub pyproject: Option<PathBuf>,
+    /// Where `dir` came from, for messages (not a key): `` `[tool.pycodetags.cache] dir` in
+    /// FILE`` or `environment variable PYCODETAGS_CACHE_DIR`; `None` without a `dir` (or when
+    /// the settings were built in code).
+    pub dir_origin: Option<String>,
 }
 
 impl Default for CacheSettings {
@@ -67,6 +73,7 @@ impl Default for CacheSettings {
             clean_old_versions: raw.clean_old_versions,
             gzip: raw.gzip,
             pyproject: None,
+            dir_origin: None,
         }
     }
 }
@@ -129,6 +136,222 @@ pub enum SettingsError {
         /// figment's message, without its internal `default.` profile prefix.
         message: String,
     },
+    /// The cache root would be a folder the cache must not own (see [`check_root_placement`]).
+    #[error(
+        "{origin}: refusing the cache root: {error}; the cache removes files in its root, so it \
+         needs a folder of its own (the default is {ROOT_DIR_NAME} beside pyproject.toml)"
+    )]
+    Placement {
+        /// Where the root came from: `` `[tool.pycodetags.cache] dir` in FILE``, `environment
+        /// variable PYCODETAGS_CACHE_DIR`, the flag name the caller gave (`--cache-dir`), or
+        /// `the default cache folder beside FILE`.
+        origin: String,
+        /// Why it is refused (with the root, made absolute).
+        error: PlacementError,
+    },
+}
+
+/// Why a folder cannot be the cache root: the cache deletes files in its root (eviction,
+/// `cache clear`), so a root at or above something precious could destroy it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PlacementError {
+    /// The path is empty (it names no folder; resolved, it would be the working directory).
+    Empty,
+    /// The root is a filesystem root (`/`, `C:\`).
+    FilesystemRoot {
+        /// The root, absolute.
+        root: PathBuf,
+    },
+    /// The root is a protected folder or one of its ancestors.
+    Protected {
+        /// The root, absolute.
+        root: PathBuf,
+        /// The protected folder.
+        protected: PathBuf,
+        /// What the protected folder is: "the project folder", "the home folder ($HOME)", "a
+        /// protected folder".
+        what: String,
+        /// Whether the root is that folder (rather than above it).
+        equal: bool,
+    },
+}
+
+impl fmt::Display for PlacementError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            PlacementError::Empty => f.write_str("the path is empty"),
+            PlacementError::FilesystemRoot { root } => {
+                write!(f, "{} is a filesystem root", root.display())
+            }
+            PlacementError::Protected {
+                root,
+                protected,
+                what,
+                equal: true,
+            } => write!(f, "{} is {what}", root.display()).and_then(|()| {
+                if protected == root {
+                    Ok(())
+                } else {
+                    write!(f, " ({})", protected.display())
+                }
+            }),
+            PlacementError::Protected {
+                root,
+                protected,
+                what,
+                equal: false,
+            } => write!(
+                f,
+                "{} contains {what} {}",
+                root.display(),
+                protected.display()
+            ),
+        }
+    }
+}
+
+impl std::error::Error for PlacementError {}
+
+/// Parses a boolean the one way codetags reads every boolean from the environment: trimmed and
+/// case-insensitive, `true`/`false`, `yes`/`no`, `on`/`off`, `1`/`0`. Anything else — the empty
+/// string included — is `None`; callers decide what an empty variable means
+/// ([`CacheSettings`] treats an empty `PYCODETAGS_CACHE_*` variable as unset).
+///
+/// ```
+/// use cache_core::parse_bool;
+/// assert_eq!(parse_bool(" Yes "), Some(true));
+/// assert_eq!(parse_bool("OFF"), Some(false));
+/// assert_eq!(parse_bool("1"), Some(true));
+/// assert_eq!(parse_bool("maybe"), None);
+/// assert_eq!(parse_bool(""), None);
+/// ```
+pub fn parse_bool(text: &str) -> Option<bool> {
+    const TRUE: [&str; 4] = ["true", "yes", "on", "1"];
+    const FALSE: [&str; 4] = ["false", "no", "off", "0"];
+    let text = text.trim();
+    if TRUE.iter().any(|word| text.eq_ignore_ascii_case(word)) {
+        Some(true)
+    } else if FALSE.iter().any(|word| text.eq_ignore_ascii_case(word)) {
+        Some(false)
+    } else {
+        None
+    }
+}
+
+/// The keys whose environment values go through [`parse_bool`].
+const BOOL_KEYS: [&str; 5] = [
+    "enabled",
+    "gzip",
+    "enable_version_namespacing",
+    "enable_date_subfolders",
+    "clean_old_versions",
+];
+
+/// Checks that `root` may be a cache root: not empty, not a filesystem root, and neither equal
+/// to nor an ancestor of `$HOME` (when set) or any of `protected` (the caller's working
+/// directory and scanned paths, say).
+///
+/// Paths are compared absolute (relative ones against the working directory) and lexically
+/// normalised (`.` and `..` resolved), and again canonicalised (symlinks resolved) as far as
+/// they exist, so neither `dir = "."`, `src/..` nor a link to the project gets through. A root
+/// *below* a protected folder is fine: the default `.pycodetags_cache` sits in the project.
+///
+/// ```
+/// use std::path::Path;
+/// use cache_core::{check_root_placement, PlacementError};
+/// let project = tempfile::tempdir().unwrap();
+/// let p = project.path();
+/// assert!(check_root_placement(&p.join(".pycodetags_cache"), &[p]).is_ok());
+/// assert!(matches!(check_root_placement(p, &[p]), Err(PlacementError::Protected { equal: true, .. })));
+/// assert!(matches!(check_root_placement(&p.join("src/.."), &[p]), Err(PlacementError::Protected { .. })));
+/// assert!(check_root_placement(p.parent().unwrap(), &[p]).is_err());
+/// assert!(matches!(check_root_placement(Path::new("/"), &[]), Err(PlacementError::FilesystemRoot { .. })));
+/// assert_eq!(check_root_placement(Path::new(""), &[]), Err(PlacementError::Empty));
+/// ```
+///
+/// # Errors
+/// [`PlacementError`] saying which rule the root breaks.
+pub fn check_root_placement(root: &Path, protected: &[&Path]) -> Result<(), PlacementError> {
+    let labelled: Vec<(&Path, &str)> = protected
+        .iter()
+        .map(|p| (*p, "a protected folder"))
+        .collect();
+    check_placement(root, &labelled)
+}
+
+fn check_placement(root: &Path, protected: &[(&Path, &str)]) -> Result<(), PlacementError> {
+    if root.as_os_str().is_empty() {
+        return Err(PlacementError::Empty);
+    }
+    let lexical = absolute_lexical(root);
+    let canonical = canonical_lenient(&lexical);
+    if lexical.parent().is_none() || canonical.as_deref().is_some_and(|c| c.parent().is_none()) {
+        return Err(PlacementError::FilesystemRoot { root: lexical });
+    }
+    let home = std::env::var_os("HOME")
+        .filter(|h| !h.is_empty())
+        .map(PathBuf::from);
+    let home = home.as_deref().map(|h| (h, "the home folder ($HOME)"));
+    for (path, what) in home.into_iter().chain(protected.iter().copied()) {
+        let path_lexical = absolute_lexical(path);
+        let path_canonical = canonical_lenient(&path_lexical);
+        let lexically = path_lexical.starts_with(&lexical);
+        let canonically =
+            matches!((&canonical, &path_canonical), (Some(r), Some(p)) if p.starts_with(r));
+        if lexically || canonically {
+            let equal = path_lexical == lexical
+                || matches!((&canonical, &path_canonical), (Some(r), Some(p)) if p == r);
+            return Err(PlacementError::Protected {
+                root: lexical,
+                protected: path_lexical,
+                what: what.to_owned(),
+                equal,
+            });
+        }
+    }
+    Ok(())
+}
+
+/// `path` made absolute against the working directory, with `.` dropped and `..` applied to the
+/// components before it (no filesystem access).
+fn absolute_lexical(path: &Path) -> PathBuf {
+    let joined = if path.is_absolute() {
+        path.to_path_buf()
+    } else {
+        match std::env::current_dir() {
+            Ok(cwd) => cwd.join(path),
+            Err(_) => path.to_path_buf(),
+        }
+    };
+    let mut out = PathBuf::new();
+    for component in joined.components() {
+        match component {
+            Component::Prefix(_) | Component::RootDir => out.push(component.as_os_str()),
+            Component::CurDir => {}
+            Component::ParentDir => {
+                out.pop();
+            }
+            Component::Normal(name) => out.push(name),
+        }
+    }
+    out
+}
+
+/// The canonical form of the longest existing ancestor of `lexical` (an absolute, normalised
+/// path), with the rest appended: a root that does not exist yet still has its symlinked parents
+/// resolved. `None` when not even the filesystem root can be canonicalised.
+fn canonical_lenient(lexical: &Path) -> Option<PathBuf> {
+    let mut rest = Vec::new();
+    let mut current = lexical;
+    loop {
+        if let Ok(canonical) = current.canonicalize() {
+            let mut out = canonical;
+            out.extend(rest.iter().rev());
+            return Some(out);
+        }
+        rest.push(current.file_name()?);
+        current = current.parent()?;
+    }
 }
 
 impl CacheSettings {
@@ -148,7 +371,7 @@ impl CacheSettings {
     /// [`SettingsError`] for a missing or malformed file, an unknown key or a bad value.
     pub fn load(pyproject: &Path) -> Result<CacheSettings, SettingsError> {
         Self::require_file(pyproject)?;
-        Self::extract(Some(pyproject), Env::prefixed(ENV_PREFIX))
+        Self::extract(Some(pyproject), EnvVars::from_process())
     }
 
     /// Finds the nearest `pyproject.toml` in `start` or above (upstream's rule) and loads it like
@@ -158,12 +381,16 @@ impl CacheSettings {
     /// As [`CacheSettings::load`].
     pub fn discover(start: &Path) -> Result<CacheSettings, SettingsError> {
         let pyproject = find_pyproject(start);
-        Self::extract(pyproject.as_deref(), Env::prefixed(ENV_PREFIX))
+        Self::extract(pyproject.as_deref(), EnvVars::from_process())
     }
 
     /// Like [`CacheSettings::load`] (or defaults when `pyproject` is `None`), with the
     /// environment given explicitly as `(name, value)` pairs instead of read from the process:
     /// only names starting with `PYCODETAGS_CACHE_` (any case) count.
+    ///
+    /// In the environment an empty (or blank) value means "not set", and the boolean keys accept
+    /// what [`parse_bool`] accepts (`yes`, `off`, `1`, …); anything else is an error naming the
+    /// variable.
     ///
     /// ```
     /// let settings = cache_core::CacheSettings::load_with_env(
@@ -201,10 +428,8 @@ impl CacheSettings {
         }
     }
 
-    fn extract(
-        pyproject: Option<&Path>,
-        env: impl Provider,
-    ) -> Result<CacheSettings, SettingsError> {
+    fn extract(pyproject: Option<&Path>, env: EnvVars) -> Result<CacheSettings, SettingsError> {
+        env.check_booleans()?;
         let mut figment = Figment::from(Serialized::defaults(RawSettings::default()));
         if let Some(path) = pyproject {
             let file = Figment::from(Toml::file_exact(path));
@@ -232,24 +457,44 @@ impl CacheSettings {
                     .to_owned(),
             });
         }
+        let mut dir_origin = None;
+        if let Some(dir) = &raw.dir {
+            // `relative()` of "" is the file's folder itself: the project would become the root.
+            if dir.original().as_os_str().is_empty() {
+                return Err(SettingsError::Invalid {
+                    key: "dir".to_owned(),
+                    value: "string \"\"".to_owned(),
+                    origin: origin_of(figment.find_metadata("dir"), "dir", pyproject),
+                    reason: format!(
+                        "an empty path names no folder (remove the key for the default, \
+                         {ROOT_DIR_NAME} beside pyproject.toml)"
+                    ),
+                });
+            }
+            dir_origin = Some(match dir.metadata_path() {
+                Some(file) => format!("`[{SECTION}] dir` in {}", file.display()),
+                None => format!("environment variable {ENV_PREFIX}DIR"),
+            });
+        }
         Ok(CacheSettings {
             enabled: raw.enabled,
-            dir: raw
-                .dir
-                .map(|d| d.relative())
-                .filter(|d| !d.as_os_str().is_empty()),
+            dir: raw.dir.map(|d| d.relative()),
             ttl_days: raw.ttl_days,
             enable_version_namespacing: raw.enable_version_namespacing,
             enable_date_subfolders: raw.enable_date_subfolders,
             clean_old_versions: raw.clean_old_versions,
             gzip: raw.gzip,
             pyproject: pyproject.map(Path::to_path_buf),
+            dir_origin,
         })
     }
 
     /// The cache root: `explicit` (a command-line flag) if given, else `dir` (which
     /// `PYCODETAGS_CACHE_DIR` sets), else `.pycodetags_cache` beside the `pyproject.toml` the
     /// settings came from; `None` when there is none of these (then caching is off).
+    ///
+    /// This does not check where the root is; use [`CacheSettings::checked_root`] before
+    /// writing or deleting anything there.
     pub fn root(&self, explicit: Option<&Path>) -> Option<PathBuf> {
         if let Some(path) = explicit {
             return Some(path.to_path_buf());
@@ -259,6 +504,76 @@ impl CacheSettings {
         }
         let project_dir = self.pyproject.as_deref()?.parent()?;
         Some(project_dir.join(ROOT_DIR_NAME))
+    }
+
+    /// [`CacheSettings::root`], refused when it is a folder the cache must not own: the project
+    /// folder (the `pyproject.toml`'s) or one of its ancestors, `$HOME` or above, a filesystem
+    /// root, an empty path, or at or above any of `protected` (see [`check_root_placement`]).
+    ///
+    /// `explicit` is a root given by the caller with the name to blame in messages (the flag,
+    /// `"--cache-dir"`). The error names where the root came from: that name, `` `[tool.pycodetags.cache]
+    /// dir` in FILE``, `environment variable PYCODETAGS_CACHE_DIR` or the default beside FILE.
+    ///
+    /// ```
+    /// let project = tempfile::tempdir().unwrap();
+    /// let pyproject = project.path().join("pyproject.toml");
+    /// std::fs::write(&pyproject, "[tool.pycodetags.cache]\ndir = \".\"\n").unwrap();
+    /// let settings = cache_core::CacheSettings::load_with_env(Some(&pyproject), &[]).unwrap();
+    /// let error = settings.checked_root(None, &[]).unwrap_err();
+    /// assert!(error.to_string().contains("`[tool.pycodetags.cache] dir` in"), "{error}");
+    /// assert!(error.to_string().contains("is the project folder"), "{error}");
+    ///
+    /// let fine = project.path().join("cache");
+    /// assert_eq!(settings.checked_root(Some((&fine, "--cache-dir")), &[]).unwrap(), Some(fine));
+    /// let error = settings.checked_root(Some((project.path(), "--cache-dir")), &[]).unwrap_err();
+    /// assert!(error.to_string().starts_with("--cache-dir: "), "{error}");
+    /// ```
+    ///
+    /// # Errors
+    /// [`SettingsError::Placement`].
+    pub fn checked_root(
+        &self,
+        explicit: Option<(&Path, &str)>,
+        protected: &[&Path],
+    ) -> Result<Option<PathBuf>, SettingsError> {
+        let (root, origin) = if let Some((path, name)) = explicit {
+            (path.to_path_buf(), name.to_owned())
+        } else if let Some(dir) = &self.dir {
+            let origin = self
+                .dir_origin
+                .clone()
+                .unwrap_or_else(|| format!("`[{SECTION}] dir`"));
+            (dir.clone(), origin)
+        } else if let Some(root) = self.root(None) {
+            let beside = self
+                .pyproject
+                .as_deref()
+                .map(|p| p.display().to_string())
+                .unwrap_or_default();
+            (root, format!("the default cache folder beside {beside}"))
+        } else {
+            return Ok(None);
+        };
+        let project = self.project_dir();
+        let mut protections: Vec<(&Path, &str)> = Vec::with_capacity(protected.len() + 1);
+        if let Some(project) = project.as_deref() {
+            protections.push((project, "the project folder"));
+        }
+        protections.extend(protected.iter().map(|p| (*p, "a protected folder")));
+        match check_placement(&root, &protections) {
+            Ok(()) => Ok(Some(root)),
+            Err(error) => Err(SettingsError::Placement { origin, error }),
+        }
+    }
+
+    /// The folder of the `pyproject.toml` (the working directory for a bare file name).
+    fn project_dir(&self) -> Option<PathBuf> {
+        let parent = self.pyproject.as_deref()?.parent()?;
+        Some(if parent.as_os_str().is_empty() {
+            PathBuf::from(".")
+        } else {
+            parent.to_path_buf()
+        })
     }
 
     /// The version namespace folder name for `tool_version` (`"{tool_version}-f{CACHE_FORMAT}"`),
@@ -358,12 +673,55 @@ fn strip_profile(message: &str) -> String {
         .replace("`default.", "`")
 }
 
-/// A figment provider over explicit `(name, value)` pairs that behaves like
-/// `Env::prefixed(ENV_PREFIX)`: prefix matched case-insensitively and stripped, key lower-cased,
-/// value parsed the way figment parses environment values.
+/// A figment provider over `(name, value)` pairs (explicit ones, or the process environment)
+/// that behaves like `Env::prefixed(ENV_PREFIX)`: prefix matched case-insensitively and
+/// stripped, key lower-cased, value parsed the way figment parses environment values — except
+/// that empty values are left out (unset) and the boolean keys are parsed with [`parse_bool`].
 #[derive(Debug)]
 struct EnvVars {
     vars: Vec<(String, String)>,
+}
+
+impl EnvVars {
+    /// The process environment (names or values that are not UTF-8 are skipped, as figment's
+    /// `Env` does).
+    fn from_process() -> EnvVars {
+        EnvVars {
+            vars: std::env::vars_os()
+                .filter_map(|(name, value)| {
+                    Some((name.into_string().ok()?, value.into_string().ok()?))
+                })
+                .collect(),
+        }
+    }
+
+    /// `(key, variable name, value)` of our variables with a non-blank value.
+    fn ours(&self) -> impl Iterator<Item = (String, &str, &str)> {
+        self.vars.iter().filter_map(|(name, value)| {
+            let name = name.trim();
+            let prefix = name.get(..ENV_PREFIX.len())?;
+            if !prefix.eq_ignore_ascii_case(ENV_PREFIX) || value.trim().is_empty() {
+                return None;
+            }
+            let key = name[ENV_PREFIX.len()..].to_ascii_lowercase();
+            (!key.is_empty()).then_some((key, name, value.as_str()))
+        })
+    }
+
+    fn check_booleans(&self) -> Result<(), SettingsError> {
+        for (key, name, value) in self.ours() {
+            if BOOL_KEYS.contains(&key.as_str()) && parse_bool(value).is_none() {
+                return Err(SettingsError::Invalid {
+                    key,
+                    value: format!("string {value:?}"),
+                    origin: format!("environment variable {name}"),
+                    reason: "expected a boolean: true/false, yes/no, on/off or 1/0 (any case)"
+                        .to_owned(),
+                });
+            }
+        }
+        Ok(())
+    }
 }
 
 impl Provider for EnvVars {
@@ -373,21 +731,13 @@ impl Provider for EnvVars {
 
     fn data(&self) -> Result<Map<Profile, Dict>, figment::Error> {
         let mut dict = Dict::new();
-        for (name, value) in &self.vars {
-            let name = name.trim();
-            let Some(prefix) = name.get(..ENV_PREFIX.len()) else {
-                continue;
-            };
-            if !prefix.eq_ignore_ascii_case(ENV_PREFIX) {
-                continue;
-            }
-            let key = name[ENV_PREFIX.len()..].to_ascii_lowercase();
-            if key.is_empty() {
-                continue;
-            }
-            let parsed: Value = match value.parse() {
-                Ok(v) => v,
-                Err(never) => match never {},
+        for (key, _, value) in self.ours() {
+            let parsed: Value = match parse_bool(value) {
+                Some(flag) if BOOL_KEYS.contains(&key.as_str()) => Value::from(flag),
+                _ => match value.parse() {
+                    Ok(v) => v,
+                    Err(never) => match never {},
+                },
             };
             dict.insert(key, parsed);
         }

@@ -4,7 +4,10 @@
 //! * four writers hammer one shared key and each write many keys of their own in one cache
 //!   folder at once; afterwards every entry must decode and no temp file may be left;
 //! * settings children read `PYCODETAGS_CACHE_*` from their real process environment (tests
-//!   cannot set variables in their own process: `set_var` is unsafe and the crate forbids it).
+//!   cannot set variables in their own process: `set_var` is unsafe and the crate forbids it);
+//! * fault children write under a real resource limit: `ulimit -f` with SIGXFSZ ignored (writes
+//!   fail with EFBIG), and — where unprivileged user namespaces are available — a full (ENOSPC)
+//!   or read-only (EROFS) tmpfs mounted in a private mount namespace.
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
@@ -17,6 +20,7 @@ use serde::{Deserialize, Serialize};
 const ROLE: &str = "CACHE_CORE_TEST_ROLE";
 const ROOT: &str = "CACHE_CORE_TEST_ROOT";
 const ID: &str = "CACHE_CORE_TEST_ID";
+const FAULT: &str = "CACHE_CORE_TEST_FAULT";
 const WRITERS: u32 = 4;
 const ROUNDS: u32 = 40;
 const OWN_KEYS: u32 = 100;
@@ -56,6 +60,7 @@ fn main() {
     match std::env::var(ROLE).as_deref() {
         Ok("writer") => writer(),
         Ok("settings") => print_settings(),
+        Ok("fault") => fault_child(),
         _ => {
             run(
                 "four processes on one key and on many keys",
@@ -64,6 +69,14 @@ fn main() {
             run(
                 "settings from the process environment",
                 settings_from_the_environment,
+            );
+            run(
+                "EFBIG under ulimit -f is a counted write error",
+                a_file_size_limit_is_a_write_error,
+            );
+            run(
+                "ENOSPC and EROFS are counted write errors",
+                a_full_or_read_only_filesystem_is_a_write_error,
             );
         }
     }
@@ -223,10 +236,226 @@ fn settings_from_the_environment() {
     );
     assert_eq!(overridden, "ttl_days=3 gzip=true root=/srv/ct-cache");
 
-    let bad = settings_child(&sub, &[("PYCODETAGS_CACHE_GZIP", "yes")]);
+    // Booleans from the real environment go through parse_bool: `no` and ` OFF ` are false, an
+    // empty variable is unset (the file's `gzip = true` stays), `maybe` is an error.
+    let spelled = settings_child(&sub, &[("PYCODETAGS_CACHE_GZIP", "no")]);
+    assert!(spelled.starts_with("ttl_days=30 gzip=false "), "{spelled}");
+    let spelled = settings_child(&sub, &[("PYCODETAGS_CACHE_GZIP", " OFF ")]);
+    assert!(spelled.starts_with("ttl_days=30 gzip=false "), "{spelled}");
+    let empty = settings_child(&sub, &[("PYCODETAGS_CACHE_GZIP", "")]);
+    assert!(empty.starts_with("ttl_days=30 gzip=true "), "{empty}");
+    let bad = settings_child(&sub, &[("PYCODETAGS_CACHE_GZIP", "maybe")]);
     assert!(
         bad.starts_with("error: environment variable PYCODETAGS_CACHE_GZIP"),
         "{bad}"
     );
-    assert!(bad.contains("`gzip`") && bad.contains("\"yes\""), "{bad}");
+    assert!(bad.contains("`gzip`") && bad.contains("\"maybe\""), "{bad}");
+}
+
+/// A value well over every limit the fault tests set (`ulimit -f 4` is 2 or 4 KiB, the full
+/// tmpfs has 32 KiB).
+fn big_value() -> Vec<u8> {
+    vec![7u8; 64 * 1024]
+}
+
+/// Every `.tmp-*` file below `root`.
+fn temp_files(root: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    let mut stack = vec![root.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        let Ok(listing) = std::fs::read_dir(&d) else {
+            continue;
+        };
+        for item in listing.flatten() {
+            if item.file_name().to_string_lossy().starts_with(TEMP_PREFIX) {
+                out.push(item.path());
+            }
+            if item.file_type().is_ok_and(|t| t.is_dir()) {
+                stack.push(item.path());
+            }
+        }
+    }
+    out
+}
+
+/// Memoizes two big values (and, unless the fault hits every write, a small one) under the
+/// fault the parent arranged, then checks what must hold and prints the counters. Exits
+/// non-zero when a check fails.
+fn fault_child() {
+    tracing_subscriber::fmt()
+        .with_writer(std::io::stderr)
+        .with_ansi(false)
+        .with_max_level(tracing::Level::WARN)
+        .init();
+    let root = PathBuf::from(std::env::var(ROOT).unwrap());
+    let fault = std::env::var(FAULT).unwrap();
+    let cache = Cache::open(&CacheSettings::default(), Some(&root), VERSION);
+    let mut failures = Vec::new();
+    // The file size faults also write a small value that fits, first: the cache must stay on.
+    let small = fault.starts_with("fsize") || fault == "efbig";
+    if small && cache.memoize("small", &(), || 5u8) != 5 {
+        failures.push("small: wrong value".to_owned());
+    }
+    if fault == "efbig" {
+        // Lower the limit only now, after the store has read it: the big writes then really
+        // reach write(2) and fail with EFBIG (SIGXFSZ is ignored), instead of being refused by
+        // the store's own check.
+        let status = Command::new("prlimit")
+            .arg("--pid")
+            .arg(std::process::id().to_string())
+            .arg("--fsize=4096:4096")
+            .status();
+        if !status.is_ok_and(|s| s.success()) {
+            failures.push("prlimit failed".to_owned());
+        }
+    }
+    for name in ["big-a", "big-b"] {
+        if cache.memoize(name, &(), big_value) != big_value() {
+            failures.push(format!("{name}: wrong value"));
+        }
+    }
+    let stats = cache.stats();
+    println!("{fault}: {stats:?}");
+    let small_writes = u64::from(small);
+    if (stats.write_errors, stats.writes) != (2, small_writes) {
+        failures.push(format!("expected 2 write errors and {small_writes} writes"));
+    }
+    if !cache.is_enabled() {
+        failures.push("a failed entry write must not switch caching off".to_owned());
+    }
+    let left = temp_files(&root);
+    if !left.is_empty() {
+        failures.push(format!("temp files left: {left:?}"));
+    }
+    // The tmpfs of ENOSPC/EROFS vanishes with this process: the later lookup happens here, in a
+    // new Cache (for EFBIG the parent also looks, without the limit).
+    let later = Cache::open(&CacheSettings::default(), Some(&root), VERSION);
+    if later
+        .get::<Vec<u8>>(&Key::new("big-a", &()).unwrap())
+        .is_some()
+    {
+        failures.push("a failed write left a readable entry".to_owned());
+    }
+    if later.stats().corrupt != 0 {
+        failures.push("a failed write left a partial entry".to_owned());
+    }
+    if !failures.is_empty() {
+        eprintln!("{fault}: {}", failures.join("; "));
+        std::process::exit(1);
+    }
+}
+
+/// Runs a fault child as `{wrapper…} sh -c script` (the child's own path is `$0` there).
+fn fault_output(fault: &str, root: &Path, wrapper: &[&str], script: &str) -> Output {
+    let (program, args) = match wrapper {
+        [program, args @ ..] => (*program, args),
+        [] => ("sh", &[][..]),
+    };
+    let mut command = Command::new(program);
+    if !wrapper.is_empty() {
+        command.args(args).arg("sh");
+    }
+    command
+        .arg("-c")
+        .arg(script)
+        .arg(std::env::current_exe().unwrap())
+        .env(ROLE, "fault")
+        .env(FAULT, fault)
+        .env(ROOT, root)
+        .output()
+        .unwrap()
+}
+
+fn check_fault_child(fault: &str, output: &Output) {
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        output.status.success(),
+        "{fault} child failed ({:?}):\n{stdout}\n{stderr}",
+        output.status
+    );
+    let warnings = stderr.lines().filter(|l| l.contains(" WARN ")).count();
+    assert_eq!(
+        warnings, 1,
+        "{fault}: one warning for two failed writes:\n{stderr}"
+    );
+}
+
+fn a_file_size_limit_is_a_write_error() {
+    // The unit of `ulimit -f` is 512 bytes in dash and 1024 in bash: 2 or 4 KiB, either way far
+    // below the big values and above the markers and the small value.
+    let mut cases = vec![
+        // SIG_IGN survives exec: the host ignores SIGXFSZ, as the CLI's callers may.
+        ("fsize-ignored", r#"trap '' XFSZ; ulimit -f 4 && exec "$0""#),
+        // The default action of SIGXFSZ kills: the store must not write past the limit at all.
+        ("fsize", r#"ulimit -f 4 && exec "$0""#),
+    ];
+    let prlimit = Command::new("prlimit")
+        .arg("--version")
+        .stdout(Stdio::null())
+        .status();
+    if prlimit.is_ok_and(|s| s.success()) {
+        // The limit drops after the store read it: write(2) itself fails with EFBIG.
+        cases.push(("efbig", r#"trap '' XFSZ; exec "$0""#));
+    } else {
+        println!("  skipped the EFBIG-from-write(2) case: no prlimit on this host");
+    }
+    for (fault, script) in cases {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path().join("cache");
+        let output = fault_output(fault, &root, &[], script);
+        check_fault_child(fault, &output);
+        // Without the limit, another process misses (no garbage decoded) and still finds the
+        // small value that fitted.
+        let cache = Cache::open(&CacheSettings::default(), Some(&root), VERSION);
+        assert_eq!(cache.get::<Vec<u8>>(&Key::new("big-a", &()).unwrap()), None);
+        assert_eq!(cache.get::<u8>(&Key::new("small", &()).unwrap()), Some(5));
+        let stats = cache.stats();
+        assert_eq!(
+            (stats.misses, stats.corrupt, stats.hits),
+            (1, 0, 1),
+            "{fault}"
+        );
+        assert!(temp_files(&root).is_empty(), "{:?}", temp_files(&root));
+    }
+}
+
+fn a_full_or_read_only_filesystem_is_a_write_error() {
+    // A private mount namespace in an unprivileged user namespace: the mounts exist only for the
+    // child and vanish with it. Not every host allows this (containers often forbid it).
+    let probe = Command::new("unshare")
+        .args(["--user", "--map-root-user", "--mount", "true"])
+        .stderr(Stdio::null())
+        .status();
+    if !probe.is_ok_and(|s| s.success()) {
+        println!("  skipped: no unprivileged user and mount namespaces (unshare) on this host");
+        return;
+    }
+    let namespace = cache_core::cache_layout::cache_version(VERSION, codec::CACHE_FORMAT);
+    for (fault, script) in [
+        // The whole root on a 32 KiB tmpfs: the markers fit, a 64 KiB entry does not.
+        (
+            "enospc",
+            r#"mkdir -p "$CACHE_CORE_TEST_ROOT" && mount -t tmpfs -o size=32k tmpfs "$CACHE_CORE_TEST_ROOT" && exec "$0""#
+                .to_owned(),
+        ),
+        // A writable root whose version namespace is a read-only mount.
+        (
+            "erofs",
+            format!(
+                r#"mkdir -p "$CACHE_CORE_TEST_ROOT/{namespace}" && mount -t tmpfs -o ro tmpfs "$CACHE_CORE_TEST_ROOT/{namespace}" && exec "$0""#
+            ),
+        ),
+    ] {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path().join("cache");
+        let output = fault_output(
+            fault,
+            &root,
+            &["unshare", "--user", "--map-root-user", "--mount"],
+            &script,
+        );
+        check_fault_child(fault, &output);
+        assert!(temp_files(&root).is_empty());
+    }
 }

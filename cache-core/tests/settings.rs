@@ -204,3 +204,232 @@ fn a_cache_key_that_is_not_a_table_or_a_bad_dir_is_reported() {
     assert_eq!(key, "dir", "no figment-internal path parts");
     assert!(value.contains('5'), "{value}");
 }
+
+#[test]
+fn booleans_are_parsed_one_way() {
+    use cache_core::parse_bool;
+    for text in [
+        "true", "TRUE", "True", "yes", "YES", "on", "On", "1", " yes\n",
+    ] {
+        assert_eq!(parse_bool(text), Some(true), "{text:?}");
+    }
+    for text in ["false", "FALSE", "no", "No", "off", "OFF", "0", "\tno "] {
+        assert_eq!(parse_bool(text), Some(false), "{text:?}");
+    }
+    for text in [
+        "",
+        " ",
+        "maybe",
+        "y",
+        "n",
+        "2",
+        "-1",
+        "yes please",
+        "t",
+        "nein",
+    ] {
+        assert_eq!(parse_bool(text), None, "{text:?}");
+    }
+}
+
+#[test]
+fn every_boolean_key_accepts_the_same_words_from_the_environment() {
+    let keys = [
+        "ENABLED",
+        "GZIP",
+        "ENABLE_VERSION_NAMESPACING",
+        "ENABLE_DATE_SUBFOLDERS",
+        "CLEAN_OLD_VERSIONS",
+    ];
+    let read = |s: &CacheSettings, key: &str| match key {
+        "ENABLED" => s.enabled,
+        "GZIP" => s.gzip,
+        "ENABLE_VERSION_NAMESPACING" => s.enable_version_namespacing,
+        "ENABLE_DATE_SUBFOLDERS" => s.enable_date_subfolders,
+        "CLEAN_OLD_VERSIONS" => s.clean_old_versions,
+        _ => unreachable!(),
+    };
+    for key in keys {
+        let name = format!("PYCODETAGS_CACHE_{key}");
+        for (text, expected) in [("yes", true), ("On", true), ("1", true), ("no", false)] {
+            let s = CacheSettings::load_with_env(None, &[(&name, text)]).unwrap();
+            assert_eq!(read(&s, key), expected, "{name}={text}");
+        }
+        let (k, value, origin, reason) =
+            invalid(CacheSettings::load_with_env(None, &[(&name, "maybe")]));
+        assert_eq!(k, key.to_ascii_lowercase());
+        assert_eq!(value, "string \"maybe\"");
+        assert_eq!(origin, format!("environment variable {name}"));
+        assert!(reason.contains("yes/no"), "{reason}");
+    }
+    // An empty (or blank) variable is unset: the file's value stays.
+    let (_dir, pyproject) = project("[tool.pycodetags.cache]\ngzip = true\nttl_days = 3\n");
+    let s = CacheSettings::load_with_env(
+        Some(&pyproject),
+        &[
+            ("PYCODETAGS_CACHE_GZIP", ""),
+            ("PYCODETAGS_CACHE_TTL_DAYS", "  "),
+        ],
+    )
+    .unwrap();
+    assert_eq!((s.gzip, s.ttl_days), (true, 3));
+    // The file keeps TOML's typed booleans: a string there is still an error.
+    let (_dir, pyproject) = project("[tool.pycodetags.cache]\ngzip = \"yes\"\n");
+    let (key, ..) = invalid(CacheSettings::load_with_env(Some(&pyproject), &[]));
+    assert_eq!(key, "gzip");
+}
+
+#[test]
+fn an_empty_dir_in_the_file_is_an_error() {
+    let (_dir, pyproject) = project("[tool.pycodetags.cache]\ndir = \"\"\n");
+    let (key, value, origin, reason) = invalid(CacheSettings::load_with_env(Some(&pyproject), &[]));
+    assert_eq!((key.as_str(), value.as_str()), ("dir", "string \"\""));
+    assert_eq!(origin, pyproject.display().to_string());
+    assert!(reason.contains("empty"), "{reason}");
+}
+
+fn placement(result: Result<Option<PathBuf>, SettingsError>) -> (String, String) {
+    match result {
+        Err(error @ SettingsError::Placement { .. }) => {
+            let SettingsError::Placement { origin, .. } = &error else {
+                unreachable!()
+            };
+            (origin.clone(), error.to_string())
+        }
+        other => panic!("expected a placement error, got {other:?}"),
+    }
+}
+
+#[test]
+fn a_root_at_or_above_the_project_is_refused_naming_its_origin() {
+    for dir_value in [".", "./", "src/..", ""] {
+        let (dir, pyproject) = project(&format!("[tool.pycodetags.cache]\ndir = {dir_value:?}\n"));
+        fs::create_dir(dir.path().join("src")).unwrap();
+        let loaded = CacheSettings::load_with_env(Some(&pyproject), &[]);
+        if dir_value.is_empty() {
+            assert!(loaded.is_err(), "dir = \"\" is refused when loading");
+            continue;
+        }
+        let (origin, message) = placement(loaded.unwrap().checked_root(None, &[]));
+        assert_eq!(
+            origin,
+            format!("`[tool.pycodetags.cache] dir` in {}", pyproject.display()),
+            "dir = {dir_value:?}"
+        );
+        assert!(message.contains("is the project folder"), "{message}");
+    }
+
+    let (dir, pyproject) = project("");
+    let above = dir.path().parent().unwrap().to_str().unwrap().to_owned();
+    let project_dir = dir.path().to_str().unwrap().to_owned();
+    for (value, what) in [
+        (&project_dir, "is the project folder"),
+        (&above, "contains"),
+    ] {
+        let s = CacheSettings::load_with_env(Some(&pyproject), &[("PYCODETAGS_CACHE_DIR", value)])
+            .unwrap();
+        let (origin, message) = placement(s.checked_root(None, &[]));
+        assert_eq!(origin, "environment variable PYCODETAGS_CACHE_DIR");
+        assert!(message.contains(what), "{message}");
+        // An explicit flag is checked the same way and blamed by its name.
+        let (origin, _) = placement(s.checked_root(Some((Path::new(value), "--cache-dir")), &[]));
+        assert_eq!(origin, "--cache-dir");
+    }
+    // The default root and any folder inside the project are fine.
+    let s = CacheSettings::load_with_env(Some(&pyproject), &[]).unwrap();
+    assert_eq!(
+        s.checked_root(None, &[]).unwrap(),
+        Some(dir.path().join(".pycodetags_cache"))
+    );
+    let inside = dir.path().join("build/cache");
+    assert_eq!(
+        s.checked_root(Some((&inside, "--cache-dir")), &[]).unwrap(),
+        Some(inside)
+    );
+    // No pyproject, no dir: no root, nothing to check.
+    assert_eq!(
+        CacheSettings::default().checked_root(None, &[]).unwrap(),
+        None
+    );
+}
+
+#[test]
+fn protected_folders_home_and_filesystem_roots_are_refused() {
+    use cache_core::{PlacementError, check_root_placement};
+    let dir = tempfile::tempdir().unwrap();
+    let work = dir.path().join("work");
+    let scanned = work.join("pkg/src");
+    fs::create_dir_all(&scanned).unwrap();
+    let s = CacheSettings::default();
+    // The caller's protected paths (the CLI passes the working directory and the scan roots).
+    let (_, message) = placement(s.checked_root(Some((&work, "--cache-dir")), &[&scanned]));
+    assert!(message.contains("contains a protected folder"), "{message}");
+    assert!(
+        s.checked_root(Some((&scanned.join(".cache"), "--cache-dir")), &[&scanned])
+            .is_ok()
+    );
+    assert!(matches!(
+        check_root_placement(Path::new("/"), &[]),
+        Err(PlacementError::FilesystemRoot { .. })
+    ));
+    assert!(matches!(
+        check_root_placement(Path::new("/tmp/.."), &[]),
+        Err(PlacementError::FilesystemRoot { .. })
+    ));
+    match std::env::var_os("HOME").filter(|h| !h.is_empty() && Path::new(h).is_absolute()) {
+        Some(home) => {
+            let home = PathBuf::from(home);
+            let error = check_root_placement(&home, &[]).unwrap_err();
+            assert!(error.to_string().contains("home folder"), "{error}");
+            assert!(check_root_placement(&home.join(".cache/codetags"), &[]).is_ok());
+        }
+        None => println!("skipped the $HOME case: HOME is not set"),
+    }
+}
+
+#[cfg(unix)]
+#[test]
+fn a_symlink_to_the_project_is_refused_too() {
+    let (dir, pyproject) = project("");
+    let elsewhere = tempfile::tempdir().unwrap();
+    let link = elsewhere.path().join("link-to-project");
+    std::os::unix::fs::symlink(dir.path(), &link).unwrap();
+    let s = CacheSettings::load_with_env(Some(&pyproject), &[]).unwrap();
+    let (_, message) = placement(s.checked_root(Some((&link, "--cache-dir")), &[]));
+    assert!(message.contains("is the project folder"), "{message}");
+    // A root that does not exist yet below a linked ancestor of the project is resolved too.
+    let link_above = elsewhere.path().join("link-above");
+    std::os::unix::fs::symlink(dir.path().parent().unwrap(), &link_above).unwrap();
+    let name = dir.path().file_name().unwrap();
+    assert!(
+        s.checked_root(Some((&link_above.join(name), "--cache-dir")), &[])
+            .is_err()
+    );
+}
+
+#[test]
+fn cache_open_never_uses_a_refused_root() {
+    let (dir, pyproject) =
+        project("[tool.pycodetags.cache]\ndir = \".\"\nenable_date_subfolders = false\n");
+    fs::create_dir(dir.path().join("src")).unwrap();
+    let s = CacheSettings::load_with_env(Some(&pyproject), &[]).unwrap();
+    for explicit in [None, Some(dir.path())] {
+        let cache = cache_core::Cache::open(&s, explicit, "0.1.0");
+        assert!(!cache.is_enabled());
+        assert_eq!(cache.root(), None);
+        let reason = cache.disabled_reason().unwrap();
+        assert!(reason.contains("is the project folder"), "{reason}");
+        assert_eq!(cache.memoize("f", &(), || 3u8), 3);
+        assert_eq!(cache.stats(), Default::default());
+    }
+    let mut names: Vec<_> = fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .collect();
+    names.sort();
+    assert_eq!(
+        names,
+        ["pyproject.toml", "src"],
+        "nothing written into the project"
+    );
+}

@@ -1,0 +1,195 @@
+//! Where entry bytes live: the [`CacheStore`] trait, the in-memory store ([`MemoryStore`]) and
+//! the filesystem store ([`FsStore`]).
+
+use std::fmt;
+use std::io;
+use std::path::PathBuf;
+use std::sync::{Mutex, MutexGuard};
+
+use chrono::{DateTime, NaiveDate, Utc};
+
+use crate::Key;
+
+mod fs;
+mod memory;
+
+pub use fs::FsStore;
+pub use memory::MemoryStore;
+
+/// Where one entry sits: its key and its UTC day.
+///
+/// In a dated store the day names the entry's day folder; `None` there is the undated position
+/// `{namespace}/{hex}.bin`, where [`FsStore`] files an entry whose day folder position is
+/// obstructed. An undated store files entries at the undated position whatever the date; for
+/// [`FsStore`] the date then only names the day folder used when that position is obstructed
+/// (so writers pass their day in both kinds of store).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Location {
+    /// The entry's key.
+    pub key: Key,
+    /// The UTC day (see above).
+    pub date: Option<NaiveDate>,
+}
+
+/// The raw bytes of an entry and where they were found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Found {
+    /// Where the entry was.
+    pub location: Location,
+    /// The entry, not yet verified. For a file that cannot be a valid entry (a header that does
+    /// not parse, a declared length over [`crate::codec::MAX_ENTRY_LEN`], a file longer than it
+    /// declares) [`FsStore`] reads only a bounded prefix: enough for [`crate::codec::decode`] to
+    /// reject it.
+    pub bytes: Vec<u8>,
+}
+
+/// Something other than a regular file (a folder, a FIFO, a symbolic link, a device, …) sitting
+/// where an entry should be. The store never reads, removes or renames it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Obstruction {
+    /// The entry path that is occupied.
+    pub path: PathBuf,
+    /// What occupies it ("directory", "FIFO", "symbolic link", …).
+    pub kind: &'static str,
+}
+
+impl fmt::Display for Obstruction {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{} is a {}, not a cache entry",
+            self.path.display(),
+            self.kind
+        )
+    }
+}
+
+/// What [`CacheStore::lookup`] found: the entry, if any, and the obstructions met on the way.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Lookup {
+    /// The entry, as [`CacheStore::get`] returns it.
+    pub found: Option<Found>,
+    /// Entry paths occupied by something that is not a regular file, in the order they were met.
+    pub obstructions: Vec<Obstruction>,
+}
+
+/// One entry of a store listing.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EntryInfo {
+    /// Where the entry is.
+    pub location: Location,
+    /// Size in bytes.
+    pub len: u64,
+    /// Whether it is stored as `.bin.gz`.
+    pub compressed: bool,
+    /// Last modification time, when the store knows it.
+    pub modified: Option<DateTime<Utc>>,
+    /// Its file, for filesystem stores.
+    pub path: Option<PathBuf>,
+}
+
+/// A store failure. The memoizer never passes these on: it logs them and recomputes.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// An I/O operation on a path failed.
+    #[error("cannot {op} {}: {source}", path.display())]
+    Io {
+        /// What was attempted ("read", "write", "rename", …).
+        op: &'static str,
+        /// The path concerned.
+        path: PathBuf,
+        /// The OS error.
+        source: io::Error,
+    },
+    /// The cache root (or one of its marker files) cannot be created: caching should stop.
+    #[error("cannot create the cache root {}: {source}", path.display())]
+    Root {
+        /// The root, or the marker file that failed.
+        path: PathBuf,
+        /// The OS error.
+        source: io::Error,
+    },
+    /// Every position the entry could go to is occupied by something that is not a regular file;
+    /// nothing was written and nothing was removed.
+    #[error("no place for the entry: {}; left alone", join(obstructions))]
+    Obstructed {
+        /// The occupied positions, primary first.
+        obstructions: Vec<Obstruction>,
+    },
+}
+
+fn join(obstructions: &[Obstruction]) -> String {
+    obstructions
+        .iter()
+        .map(ToString::to_string)
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+/// Storage for encoded entries. Implementations must be safe to share between threads; the
+/// filesystem store is also safe to share between processes.
+pub trait CacheStore: Send + Sync + fmt::Debug {
+    /// Whether entries are filed by day (`Location::date` is `Some`).
+    fn dated(&self) -> bool;
+
+    /// The entry for `key` in the newest day folder from `newest` back to `oldest` (inclusive)
+    /// that holds one. An undated store ignores the days and looks in its single place.
+    /// `Ok(None)` is a plain miss.
+    ///
+    /// # Errors
+    /// An I/O failure other than "not found".
+    fn get(
+        &self,
+        key: &Key,
+        newest: NaiveDate,
+        oldest: NaiveDate,
+    ) -> Result<Option<Found>, StoreError>;
+
+    /// Like [`CacheStore::get`], also reporting entry paths found occupied by something that is
+    /// not a regular file (the filesystem store then looks at a fallback position, see
+    /// [`FsStore`]). The default has no obstructions to report.
+    ///
+    /// # Errors
+    /// As [`CacheStore::get`].
+    fn lookup(
+        &self,
+        key: &Key,
+        newest: NaiveDate,
+        oldest: NaiveDate,
+    ) -> Result<Lookup, StoreError> {
+        Ok(Lookup {
+            found: self.get(key, newest, oldest)?,
+            obstructions: Vec::new(),
+        })
+    }
+
+    /// Stores `bytes` at `location`, replacing any entry there. Readers see either the old or the
+    /// new bytes, never a mix.
+    ///
+    /// # Errors
+    /// I/O failures, including [`StoreError::Root`] when the store cannot be created at all and
+    /// [`StoreError::Obstructed`] when something that is not an entry holds every position.
+    fn put(&self, location: &Location, bytes: &[u8]) -> Result<(), StoreError>;
+
+    /// Removes the entry at `location`; `Ok(false)` if there was none. Only entries (regular
+    /// files) are ever removed.
+    ///
+    /// # Errors
+    /// I/O failures other than "not found".
+    fn remove(&self, location: &Location) -> Result<bool, StoreError>;
+
+    /// Every entry of this store (this version namespace, for the filesystem store), in no
+    /// particular order. Temp files, markers and foreign files are not entries.
+    ///
+    /// # Errors
+    /// I/O failures while listing.
+    fn entries(&self) -> Result<Vec<EntryInfo>, StoreError>;
+}
+
+pub(crate) fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    // A panic elsewhere while holding the lock leaves consistent data here (each operation is a
+    // single map call or a set insert), so poisoning is not a reason to fail.
+    mutex
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+}

@@ -247,7 +247,7 @@ fn root_markers_are_created_on_first_write_only() {
     fs::remove_file(root.join(GITIGNORE)).unwrap();
     fs::write(
         root.join(CACHEDIR_TAG),
-        "Signature: 8a477f597d28d172789f06886806bc55\nmine\n",
+        format!("{}mine\n", cache_core::cache_layout::CACHEDIR_TAG_CONTENT),
     )
     .unwrap();
     Cache::open(&CacheSettings::default(), Some(&root), VERSION).memoize("g", &(), || 2u8);
@@ -443,6 +443,11 @@ fn a_file_where_the_root_should_be_turns_caching_off_and_work_goes_on() {
 fn an_unwritable_namespace_counts_write_errors_and_work_goes_on() {
     // The root is fine but the version folder is a file: every write fails, lookups miss.
     let dir = tempfile::tempdir().unwrap();
+    fs::write(
+        dir.path().join(CACHEDIR_TAG),
+        cache_core::cache_layout::CACHEDIR_TAG_CONTENT,
+    )
+    .unwrap();
     fs::write(dir.path().join("0.1.0-f1"), "in the way").unwrap();
     let cache = Cache::open(&CacheSettings::default(), Some(dir.path()), VERSION);
     for i in 0..3u8 {

@@ -449,6 +449,15 @@ fn a_full_or_read_only_filesystem_is_a_write_error() {
     ] {
         let dir = tempfile::tempdir().unwrap();
         let root = dir.path().join("cache");
+        if fault == "erofs" {
+            // A root holding a namespace folder is only used when it is tagged as ours.
+            std::fs::create_dir_all(&root).unwrap();
+            std::fs::write(
+                root.join(cache_core::cache_layout::CACHEDIR_TAG),
+                cache_core::cache_layout::CACHEDIR_TAG_CONTENT,
+            )
+            .unwrap();
+        }
         let output = fault_output(
             fault,
             &root,

@@ -63,6 +63,18 @@ fn within_timeout<T: Send + 'static>(what: &str, f: impl FnOnce() -> T + Send + 
         .unwrap_or_else(|_| panic!("{what} did not return within {TIMEOUT:?}: it hangs"))
 }
 
+/// A temp folder that is a codetags cache root (tagged): obstructions planted in an untagged
+/// folder would make it foreign, and then it would not be used at all.
+fn tagged_dir() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    fs::write(
+        dir.path().join(cache_core::cache_layout::CACHEDIR_TAG),
+        cache_core::cache_layout::CACHEDIR_TAG_CONTENT,
+    )
+    .unwrap();
+    dir
+}
+
 fn mkfifo(path: &Path) {
     fs::create_dir_all(path.parent().unwrap()).unwrap();
     let status = std::process::Command::new("mkfifo")
@@ -104,7 +116,7 @@ fn warnings_of<T>(f: impl FnOnce() -> T) -> (T, Vec<String>) {
 
 #[test]
 fn a_fifo_at_an_entry_path_neither_hangs_nor_keeps_the_cache_cold() {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = tagged_dir();
     let root = dir.path().to_path_buf();
     let s = CacheSettings::default();
     let fifo = entry_path(&root, &s);
@@ -143,7 +155,7 @@ fn a_link_to_an_endless_device_is_not_followed() {
             println!("skipped {target}: not present");
             continue;
         }
-        let dir = tempfile::tempdir().unwrap();
+        let dir = tagged_dir();
         let root = dir.path().to_path_buf();
         let s = CacheSettings::default();
         let link = entry_path(&root, &s);
@@ -169,7 +181,7 @@ fn a_folder_at_the_entry_path_uses_the_fallback_in_every_layout() {
     for namespacing in [false, true] {
         for dates in [false, true] {
             let label = format!("namespacing={namespacing} dates={dates}");
-            let dir = tempfile::tempdir().unwrap();
+            let dir = tagged_dir();
             let s = settings(namespacing, dates);
             let blocked = entry_path(dir.path(), &s);
             fs::create_dir_all(&blocked).unwrap();
@@ -231,7 +243,7 @@ fn a_folder_at_the_entry_path_uses_the_fallback_in_every_layout() {
 
 #[test]
 fn put_never_removes_what_is_not_a_regular_file() {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = tagged_dir();
     let s = CacheSettings::default();
     let store = FsStore::new(Layout::new(dir.path(), s.layout_options(VERSION)));
     let location = Location {
@@ -306,7 +318,7 @@ fn no_temp_files(root: &Path) -> bool {
 
 #[test]
 fn both_positions_blocked_is_one_warning_and_counted_write_errors() {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = tagged_dir();
     let s = CacheSettings::default();
     let store = FsStore::new(Layout::new(dir.path(), s.layout_options(VERSION)));
     let location = Location {
@@ -344,7 +356,7 @@ fn both_positions_blocked_is_one_warning_and_counted_write_errors() {
 
 #[test]
 fn obstructions_warn_once_per_cache() {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = tagged_dir();
     let s = CacheSettings::default();
     let store = FsStore::new(Layout::new(dir.path(), s.layout_options(VERSION)));
     for n in 0..3u8 {
@@ -371,7 +383,7 @@ fn obstructions_warn_once_per_cache() {
 
 /// Writes `bytes` as the entry of `key()` and returns what a fresh cache's lookup counted.
 fn lookup_of_planted(bytes_of: impl FnOnce(&Path)) -> CacheStats {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = tagged_dir();
     let s = CacheSettings::default();
     let path = entry_path(dir.path(), &s);
     fs::create_dir_all(path.parent().unwrap()).unwrap();
@@ -448,7 +460,7 @@ fn truncated_and_exact_entries_still_behave() {
     let half = entry[..entry.len() / 2].to_vec();
     let stats = lookup_of_planted(|path| fs::write(path, &half).unwrap());
     assert_eq!((stats.corrupt, stats.bytes_read), (1, half.len() as u64));
-    let dir = tempfile::tempdir().unwrap();
+    let dir = tagged_dir();
     let s = CacheSettings::default();
     let path = entry_path(dir.path(), &s);
     fs::create_dir_all(path.parent().unwrap()).unwrap();

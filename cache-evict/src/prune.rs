@@ -44,10 +44,12 @@ const KEPT_BY_EVICT_ALL: [&str; 3] = [CACHEDIR_TAG, GITIGNORE, README];
 /// use chrono::{TimeDelta, Utc};
 /// let dir = tempfile::tempdir()?;
 /// let layout = Layout::new(dir.path(), LayoutOptions::default());
-/// // An untagged folder is refused unless forced.
+/// std::fs::write(dir.path().join("thesis.tex"), "years of work")?;
+/// // An untagged folder is refused unless forced; even forced, only our files would go.
 /// assert!(evict_old_caches(&layout, TimeDelta::days(7), &EvictOptions::new(Utc::now())).is_err());
 /// let forced = EvictOptions { force: true, ..EvictOptions::new(Utc::now()) };
 /// assert_eq!(evict_old_caches(&layout, TimeDelta::days(7), &forced)?.files_removed(), 0);
+/// assert!(dir.path().join("thesis.tex").exists());
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 pub fn evict_old_caches(

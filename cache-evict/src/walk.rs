@@ -50,7 +50,10 @@ impl<'a> Walker<'a> {
             ..EvictReport::default()
         };
         match cache_core::inspect_root(root) {
-            Ok(RootState::Missing) => return Ok(None),
+            // An empty folder holds nothing to remove: answering "nothing done" rather than
+            // refusing it keeps a cleanup that races the creation of a new cache (folder made,
+            // tag not yet written) from failing.
+            Ok(RootState::Missing | RootState::Empty) => return Ok(None),
             Ok(RootState::Ours) => {}
             Ok(RootState::RepairableTag) if opts.dry_run => {}
             Ok(RootState::RepairableTag) => match cache_core::repair_tag(root) {

@@ -9,7 +9,7 @@ use crate::cli::{CacheCommand, GlobalArgs};
 use crate::config::ProjectConfig;
 use crate::scan::{STATE_FUNCTION, ScanOutcome, ScanState, ScanStats, StateKey, StateStore};
 use crate::{Exit, UsageError, VERSION};
-use cache_core::{Cache, CacheSettings, Key};
+use cache_core::{Cache, CacheSettings, Key, RootState};
 use cache_layout::Layout;
 use chrono::Utc;
 use serde::{Deserialize, Serialize};
@@ -26,6 +26,8 @@ pub struct CoreStateStore {
     cache: Cache,
     settings: CacheSettings,
     layout: Layout,
+    /// What the root was when the store was opened, before this run wrote anything.
+    found: RootState,
 }
 
 impl CoreStateStore {
@@ -41,13 +43,45 @@ impl CoreStateStore {
     /// store.store(&key, &ScanState { started_ns: 7, files: vec![] });
     /// assert_eq!(store.load(&key).unwrap().started_ns, 7);
     /// ```
+    ///
+    /// A root that exists and is not a codetags cache is never used: the store is then
+    /// disabled (every scan computes, nothing is written), and [`CoreStateStore::refusal`]
+    /// says why.
     pub fn open(root: &Path, settings: &CacheSettings) -> Self {
-        let cache = Cache::open(settings, Some(root), VERSION);
         let layout = Layout::new(root.to_path_buf(), settings.layout_options(VERSION));
+        let found = cache_core::inspect_root(root).unwrap_or_else(|err| {
+            tracing::debug!(%err, root = %root.display(), "cannot inspect the cache root");
+            RootState::NotAFolder
+        });
+        let cache = if adoptable(&found) {
+            Cache::open(settings, Some(root), VERSION)
+        } else {
+            Cache::disabled()
+        };
         Self {
             cache,
             settings: settings.clone(),
             layout,
+            found,
+        }
+    }
+
+    /// Why the root is not used, when it exists and is not ours: a sentence naming the folder
+    /// and the fix.
+    pub fn refusal(&self) -> Option<String> {
+        let root = crate::render::display_path(self.root());
+        match &self.found {
+            RootState::Foreign { example } => Some(format!(
+                "{root} is not a codetags cache (it holds {}, and no codetags CACHEDIR.TAG): \
+                 nothing is read or written there. Empty it, or choose a new folder with \
+                 --cache-dir or [tool.pycodetags.cache] dir",
+                crate::render::display_path(example)
+            )),
+            RootState::NotAFolder => Some(format!(
+                "{root} is not a folder (or cannot be read): choose another cache folder with \
+                 --cache-dir or [tool.pycodetags.cache] dir"
+            )),
+            _ => None,
         }
     }
 
@@ -72,13 +106,21 @@ impl CoreStateStore {
             entry_bytes_read: cache.bytes_read,
             entry_bytes_written: cache.bytes_written,
         };
+        if !self.cache.is_enabled() {
+            return;
+        }
         if let Err(err) = write_last_scan(self.root(), &record) {
             tracing::debug!(%err, "could not record the last scan's statistics");
         }
     }
 
-    /// The once-a-day cleanup (TTL and old versions, as configured).
+    /// The once-a-day cleanup (TTL and old versions, as configured), only on a root that was
+    /// a codetags cache before this run started: a folder this run created holds nothing old,
+    /// and one it refused is not ours to clean.
     pub fn auto_cleanup(&self) {
+        if !matches!(self.found, RootState::Ours | RootState::RepairableTag) {
+            return;
+        }
         let report = cache_evict::auto_cleanup(
             &self.layout,
             self.settings.ttl_days,
@@ -89,6 +131,15 @@ impl CoreStateStore {
             tracing::debug!(?report, "automatic cache cleanup");
         }
     }
+}
+
+/// Whether a root in this state may be used: missing or empty (created on the first write), or
+/// a codetags cache (a damaged tag is repaired on the first write).
+fn adoptable(state: &RootState) -> bool {
+    matches!(
+        state,
+        RootState::Missing | RootState::Empty | RootState::Ours | RootState::RepairableTag
+    )
 }
 
 impl StateStore for CoreStateStore {
@@ -126,7 +177,11 @@ pub struct LastScan {
 }
 
 fn write_last_scan(root: &Path, record: &LastScan) -> std::io::Result<()> {
-    std::fs::create_dir_all(root)?;
+    // Only into a root that is a codetags cache by now: creating the folder here, without its
+    // tag, would make the next run refuse it as foreign.
+    if !cache_core::is_our_cache(root) {
+        return Ok(());
+    }
     let mut builder = tempfile::Builder::new();
     builder.prefix(cache_layout::TEMP_PREFIX);
     #[cfg(unix)]
@@ -144,8 +199,18 @@ fn write_last_scan(root: &Path, record: &LastScan) -> std::io::Result<()> {
 
 /// Reads `last-scan.json`, if present and valid.
 pub fn read_last_scan(root: &Path) -> Option<LastScan> {
-    let text = std::fs::read_to_string(root.join(LAST_SCAN_FILE)).ok()?;
-    serde_json::from_str(&text).ok()
+    // Bounded and non-blocking: a FIFO or a link to a device in its place is no record.
+    let bytes = match cache_core::fsread::read_regular(&root.join(LAST_SCAN_FILE), 1 << 20) {
+        Ok(bytes) => bytes?,
+        Err(err) => {
+            tracing::warn!(
+                "{}: {err}",
+                crate::render::display_path(&root.join(LAST_SCAN_FILE))
+            );
+            return None;
+        }
+    };
+    serde_json::from_slice(&bytes).ok()
 }
 
 /// `[tool.pycodetags.cache]` settings for the project `config` came from.
@@ -157,10 +222,32 @@ pub fn load_settings(config: &ProjectConfig) -> Result<CacheSettings, UsageError
     settings.map_err(|e| UsageError(e.to_string()))
 }
 
-/// The cache root: `--cache-dir` / `PYCODETAGS_CACHE_DIR`, else the configured `dir`, else
-/// `.pycodetags_cache` beside the `pyproject.toml`; `None` without any of them.
-pub fn resolve_root(global: &GlobalArgs, settings: &CacheSettings) -> Option<PathBuf> {
-    settings.root(global.cache_dir().as_deref())
+/// The cache root: `--cache-dir`, else the configured `dir` (`PYCODETAGS_CACHE_DIR`, else the
+/// file's), else `.pycodetags_cache` beside the `pyproject.toml`; `None` without any of them.
+///
+/// # Errors
+/// A root equal to or above a folder the cache must never own — the project folder, the
+/// working directory, any of `scanned`, `$HOME`, `/` — is a configuration error naming where
+/// the root came from: the cache removes files in its root.
+pub fn resolve_root(
+    global: &GlobalArgs,
+    settings: &CacheSettings,
+    config: &ProjectConfig,
+    scanned: &[PathBuf],
+) -> Result<Option<PathBuf>, UsageError> {
+    let cwd = std::env::current_dir().ok();
+    let mut protected: Vec<&Path> = vec![config.base_dir.as_path()];
+    protected.extend(cwd.as_deref());
+    let scanned = if scanned.is_empty() {
+        &config.src
+    } else {
+        scanned
+    };
+    protected.extend(scanned.iter().map(PathBuf::as_path));
+    let explicit = global.cache_dir.as_deref().map(|dir| (dir, "--cache-dir"));
+    settings
+        .checked_root(explicit, &protected)
+        .map_err(|e| UsageError(e.to_string()))
 }
 
 /// Opens the scan-state store for `codetags scan`, or `None` when caching is off (disabled in
@@ -168,6 +255,7 @@ pub fn resolve_root(global: &GlobalArgs, settings: &CacheSettings) -> Option<Pat
 pub fn open_for_scan(
     global: &GlobalArgs,
     config: &ProjectConfig,
+    scanned: &[PathBuf],
     clean_old: bool,
 ) -> anyhow::Result<Option<Arc<CoreStateStore>>> {
     let settings = load_settings(config)?;
@@ -175,16 +263,29 @@ pub fn open_for_scan(
         tracing::info!("caching disabled by [tool.pycodetags.cache] enabled = false");
         return Ok(None);
     }
-    let Some(root) = resolve_root(global, &settings) else {
+    let Some(root) = resolve_root(global, &settings, config, scanned)? else {
+        // Scanning a folder outside any Python project is ordinary one-off use; a warning on
+        // every such run would teach users to ignore warnings. `-v` says why.
         tracing::info!(
             "caching is off: no pyproject.toml found, and neither --cache-dir nor PYCODETAGS_CACHE_DIR given"
         );
         return Ok(None);
     };
     let store = CoreStateStore::open(&root, &settings);
+    if let Some(refusal) = store.refusal() {
+        tracing::warn!("caching is off for this run: {refusal}");
+        return Ok(None);
+    }
     if clean_old && root.exists() {
         let report = cache_evict::clear_old_versions(&store.layout, &evict_options(false, false));
-        report_evict("clean-old-caches", &report, &mut std::io::stderr(), true);
+        let quiet_when_empty = report
+            .as_ref()
+            .is_ok_and(|r| r.files_removed() == 0 && r.folders_removed == 0 && r.kept.is_empty());
+        let style = ReportStyle {
+            list_paths: global.verbose > 0,
+            quiet: global.quiet > 0 || quiet_when_empty,
+        };
+        report_evict("clean-old-caches", &report, &mut std::io::stderr(), style);
     }
     Ok(Some(Arc::new(store)))
 }
@@ -202,7 +303,7 @@ fn evict_options(dry_run: bool, force: bool) -> cache_evict::EvictOptions {
 pub fn run_cache_command(global: &GlobalArgs, command: CacheCommand) -> anyhow::Result<Exit> {
     let config = crate::load_config(global, None)?;
     let settings = load_settings(&config)?;
-    let Some(root) = resolve_root(global, &settings) else {
+    let Some(root) = resolve_root(global, &settings, &config, &[])? else {
         return Err(UsageError(
             "no cache folder: no pyproject.toml found; give --cache-dir or PYCODETAGS_CACHE_DIR"
                 .to_owned(),
@@ -212,73 +313,130 @@ pub fn run_cache_command(global: &GlobalArgs, command: CacheCommand) -> anyhow::
     let layout = Layout::new(root.clone(), settings.layout_options(VERSION));
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
-    match command {
-        CacheCommand::Dir => writeln!(out, "{}", root.display())?,
-        CacheCommand::Stats => write_stats(&layout, &mut out)?,
-        CacheCommand::Prune(args) => {
-            let report = cache_evict::evict_old_caches(
+    let style = ReportStyle {
+        list_paths: global.verbose > 0,
+        quiet: global.quiet > 0,
+    };
+    let (what, report) = match command {
+        CacheCommand::Dir => {
+            writeln!(out, "{}", crate::render::display_path(&root))?;
+            return Ok(Exit::Success);
+        }
+        CacheCommand::Stats => {
+            write_stats(&layout, &mut out)?;
+            return Ok(Exit::Success);
+        }
+        CacheCommand::Prune(args) => (
+            "prune",
+            cache_evict::evict_old_caches(
                 &layout,
                 settings.ttl(),
                 &evict_options(args.dry_run, args.force),
-            );
-            return finish_evict("prune", &report, &mut out);
-        }
-        CacheCommand::Clear(args) => {
-            let report =
-                cache_evict::evict_all_caches(&layout, &evict_options(args.dry_run, args.force));
-            return finish_evict("clear", &report, &mut out);
-        }
-        CacheCommand::CleanOldVersions(args) => {
-            let report =
-                cache_evict::clear_old_versions(&layout, &evict_options(args.dry_run, args.force));
-            return finish_evict("clean-old-versions", &report, &mut out);
-        }
-    }
-    Ok(Exit::Success)
+            ),
+        ),
+        CacheCommand::Clear(args) => (
+            "clear",
+            cache_evict::evict_all_caches(&layout, &evict_options(args.dry_run, args.force)),
+        ),
+        CacheCommand::CleanOldVersions(args) => (
+            "clean-old-versions",
+            cache_evict::clear_old_versions(&layout, &evict_options(args.dry_run, args.force)),
+        ),
+    };
+    Ok(report_evict(what, &report, &mut out, style))
 }
 
-fn finish_evict(
-    what: &str,
-    report: &Result<cache_evict::EvictReport, cache_evict::EvictError>,
-    out: &mut dyn Write,
-) -> anyhow::Result<Exit> {
-    if report_evict(what, report, out, false) {
-        Ok(Exit::Success)
-    } else {
-        Ok(Exit::Usage)
-    }
+/// What an eviction report shows.
+#[derive(Debug, Clone, Copy)]
+struct ReportStyle {
+    /// List each removed (or, in a dry run, removable) path and each foreign path kept.
+    list_paths: bool,
+    /// Print nothing but errors and warnings.
+    quiet: bool,
 }
 
-/// Prints an eviction report; returns false when the operation was refused.
+/// Prints an eviction report and says how the command ends: refused (2), some paths could not
+/// be removed (1, the user must act: a read-only or foreign-owned cache), or done (0).
 fn report_evict(
     what: &str,
     report: &Result<cache_evict::EvictReport, cache_evict::EvictError>,
     out: &mut dyn Write,
-    quiet_when_empty: bool,
-) -> bool {
-    match report {
-        Ok(report) => {
-            if !(quiet_when_empty && report.entries_removed == 0 && report.folders_removed == 0) {
+    style: ReportStyle,
+) -> Exit {
+    let report = match report {
+        Ok(report) => report,
+        Err(cache_evict::EvictError::NotACache { root }) => {
+            eprintln!(
+                "codetags: error: {what}: {} is not a codetags cache (no valid codetags \
+                 CACHEDIR.TAG); nothing was removed. Check the folder, and run again with \
+                 --force only if you are sure everything in it may go.",
+                crate::render::display_path(root)
+            );
+            return Exit::Usage;
+        }
+    };
+    if !style.quiet {
+        let _ = writeln!(out, "{what}: {}", summarize(report));
+        let dry = report.dry_run;
+        if style.list_paths || dry {
+            for path in &report.would_remove {
                 let _ = writeln!(
                     out,
-                    "{what}{}: {} entries ({} bytes), {} folders, {} temp files removed",
-                    if report.dry_run { " (dry run)" } else { "" },
-                    report.entries_removed,
-                    report.bytes_removed,
-                    report.folders_removed,
-                    report.temp_files_removed,
+                    "  {} {}",
+                    if dry { "would remove" } else { "removed" },
+                    crate::render::display_path(path)
                 );
             }
-            for (path, error) in &report.errors {
-                tracing::warn!("{what}: {}: {error}", path.display());
-            }
-            true
         }
-        Err(err) => {
-            eprintln!("codetags: error: {what}: {err}");
-            false
+        if style.list_paths || dry {
+            for path in &report.kept {
+                let _ = writeln!(
+                    out,
+                    "  kept {} (not codetags')",
+                    crate::render::display_path(path)
+                );
+            }
         }
     }
+    for (path, error) in &report.errors {
+        tracing::warn!(
+            "{what}: cannot remove {}: {error}",
+            crate::render::display_path(path)
+        );
+    }
+    if report.errors.is_empty() {
+        Exit::Success
+    } else {
+        Exit::Diagnostics
+    }
+}
+
+/// One line: what went (or would go), what was kept, what failed.
+fn summarize(report: &cache_evict::EvictReport) -> String {
+    let verb = if report.dry_run {
+        "would remove"
+    } else {
+        "removed"
+    };
+    let mut line = format!(
+        "{verb} {} entries ({} bytes), {} folders, {} temp files",
+        report.entries_removed,
+        report.bytes_removed,
+        report.folders_removed,
+        report.temp_files_removed,
+    );
+    if !report.kept.is_empty() {
+        line.push_str(&format!(
+            "; kept {} path{} that {} not codetags'",
+            report.kept.len(),
+            if report.kept.len() == 1 { "" } else { "s" },
+            if report.kept.len() == 1 { "is" } else { "are" },
+        ));
+    }
+    if !report.errors.is_empty() {
+        line.push_str(&format!("; {} could not be removed", report.errors.len()));
+    }
+    line
 }
 
 fn write_stats(layout: &Layout, out: &mut dyn Write) -> anyhow::Result<()> {
@@ -286,7 +444,7 @@ fn write_stats(layout: &Layout, out: &mut dyn Write) -> anyhow::Result<()> {
     writeln!(
         out,
         "cache root: {}{}",
-        layout.root().display(),
+        crate::render::display_path(layout.root()),
         if stats.tagged {
             ""
         } else {
@@ -326,7 +484,7 @@ fn write_stats(layout: &Layout, out: &mut dyn Write) -> anyhow::Result<()> {
         }
     }
     for (path, error) in &stats.errors {
-        tracing::warn!("{}: {error}", path.display());
+        tracing::warn!("{}: {error}", crate::render::display_path(path));
     }
     match read_last_scan(layout.root()) {
         Some(last) => {

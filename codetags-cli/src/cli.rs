@@ -23,7 +23,8 @@ pub struct GlobalArgs {
     /// More log output on stderr (-v info, -vv debug, -vvv trace); RUST_LOG overrides.
     #[arg(short, long, action = ArgAction::Count, global = true)]
     pub verbose: u8,
-    /// Less output on stderr (-q: no summary lines, -qq: no warnings either).
+    /// Less output on stderr (-q: no summary lines, -qq: no warnings either, -qqq: no log
+    /// output at all).
     #[arg(short, long, action = ArgAction::Count, global = true, conflicts_with = "verbose")]
     pub quiet: u8,
     /// The pyproject.toml to read (default: the nearest one at or above the working directory,
@@ -34,17 +35,6 @@ pub struct GlobalArgs {
     /// PYCODETAGS_CACHE_DIR).
     #[arg(long, global = true, value_name = "DIR")]
     pub cache_dir: Option<PathBuf>,
-}
-
-impl GlobalArgs {
-    /// `--cache-dir`, else a non-empty `PYCODETAGS_CACHE_DIR`.
-    pub fn cache_dir(&self) -> Option<PathBuf> {
-        self.cache_dir.clone().or_else(|| {
-            std::env::var_os("PYCODETAGS_CACHE_DIR")
-                .filter(|v| !v.is_empty())
-                .map(PathBuf::from)
-        })
-    }
 }
 
 /// The subcommands.
@@ -140,17 +130,35 @@ pub struct EvictArgs {
 }
 
 impl ScanArgs {
-    /// `--no-cache`, or `PYCODETAGS_NO_CACHE` set to anything but empty, `0`, `false`, `no`
-    /// or `off`.
-    pub fn no_cache(&self) -> bool {
-        self.no_cache || env_flag("PYCODETAGS_NO_CACHE")
+    /// `--no-cache`, or `PYCODETAGS_NO_CACHE` set to a true boolean. Booleans are read as
+    /// everywhere else ([`cache_core::parse_bool`]: true/false, 1/0, yes/no, on/off); unset or
+    /// empty means off.
+    ///
+    /// # Errors
+    /// A message naming the variable when its value is not a boolean.
+    pub fn no_cache(&self) -> Result<bool, String> {
+        if self.no_cache {
+            return Ok(true);
+        }
+        env_flag("PYCODETAGS_NO_CACHE")
     }
 }
 
-/// Whether a boolean environment switch is on (unset and empty mean off).
-fn env_flag(name: &str) -> bool {
-    std::env::var(name).is_ok_and(|v| {
-        let v = v.trim().to_ascii_lowercase();
-        !matches!(v.as_str(), "" | "0" | "false" | "no" | "off")
-    })
+/// A boolean environment switch: `Ok(false)` when unset or empty.
+fn env_flag(name: &str) -> Result<bool, String> {
+    match std::env::var_os(name) {
+        None => Ok(false),
+        Some(value) => {
+            let text = value.to_string_lossy();
+            if text.trim().is_empty() {
+                return Ok(false);
+            }
+            cache_core::parse_bool(&text).ok_or_else(|| {
+                format!(
+                    "environment variable {name} = {text:?}: expected a boolean \
+                     (true/false, 1/0, yes/no, on/off)"
+                )
+            })
+        }
+    }
 }

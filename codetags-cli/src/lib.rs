@@ -96,6 +96,7 @@ pub fn main() -> ExitCode {
         }
     };
     init_logging(&cli.global);
+    survive_file_size_limit();
     match run(cli) {
         Ok(exit) => exit.into(),
         Err(err) => {
@@ -116,11 +117,28 @@ pub fn run(cli: Cli) -> anyhow::Result<Exit> {
     }
 }
 
+/// Makes a file-size limit (`ulimit -f`, RLIMIT_FSIZE) an `EFBIG` error instead of a fatal
+/// signal. By default the kernel kills a process with SIGXFSZ the moment a write crosses the
+/// limit: exit 153, no output, a temp file left behind. With a handler installed the write
+/// fails with `EFBIG`, which the cache treats like a full disk (a warning, the entry not
+/// written) and the report like any other write error. A handler, unlike `SIG_IGN`, is reset by
+/// `exec`, so programs we start (git) see the default disposition.
+fn survive_file_size_limit() {
+    #[cfg(unix)]
+    {
+        let flag = Arc::new(std::sync::atomic::AtomicBool::new(false));
+        if let Err(err) = signal_hook::flag::register(signal_hook::consts::SIGXFSZ, flag) {
+            tracing::debug!(%err, "cannot handle SIGXFSZ; a file-size limit will stop the run");
+        }
+    }
+}
+
 fn init_logging(global: &GlobalArgs) {
     use tracing_subscriber::EnvFilter;
+    // `-q` silences only the closing summary lines; warnings go only with `-qq`.
     let level = match (global.verbose, global.quiet) {
-        (0, 0) => "warn",
-        (0, 1) => "error",
+        (0, 0 | 1) => "warn",
+        (0, 2) => "error",
         (0, _) => "off",
         (1, _) => "info",
         (2, _) => "debug",
@@ -171,10 +189,11 @@ fn run_scan(global: &GlobalArgs, args: ScanArgs) -> anyhow::Result<Exit> {
             config.extensions.push(ext.to_owned());
         }
     }
-    let cache = if args.no_cache() {
+    let no_cache = args.no_cache().map_err(UsageError)?;
+    let cache = if no_cache {
         None
     } else {
-        cache::open_for_scan(global, &config, args.clean_old_caches)?
+        cache::open_for_scan(global, &config, &args.paths, args.clean_old_caches)?
     };
     let mut request = ScanRequest::new(args.paths.clone(), config);
     request.threads = args.threads;
@@ -203,8 +222,9 @@ fn run_scan(global: &GlobalArgs, args: ScanArgs) -> anyhow::Result<Exit> {
     };
     let written = match &args.output {
         Some(path) => {
+            // The error already names the target (never the temp file beside it).
             output::write_atomically(path, |w| render::render(&outcome, args.format, &options, w))
-                .with_context(|| format!("cannot write {}", path.display()))
+                .map_err(anyhow::Error::from)
         }
         None => {
             let stdout = std::io::stdout();

@@ -281,18 +281,34 @@ fn the_default_cache_sits_beside_pyproject_and_is_never_scanned() {
         fs::canonicalize(String::from_utf8(dir_out.stdout).unwrap().trim()).unwrap(),
         fs::canonicalize(&root).unwrap()
     );
-    // A cache folder given explicitly inside the tree, not hidden, is skipped too.
-    let visible = tree.path("visible-cache");
-    fs::create_dir_all(&visible).unwrap();
-    fs::write(visible.join("trap.py"), "# TODO: trap <p:1>\n").unwrap();
+    // A cache folder given explicitly inside the tree, not hidden, is skipped too: even with
+    // its entries' extension selected, nothing in it is read.
+    for _ in 0..2 {
+        let out = codetags(tree.dir.path())
+            .args(["scan", "--ext", "bin,json", "--cache-dir", "visible-cache"])
+            .output()
+            .unwrap();
+        assert!(tree.path("visible-cache/CACHEDIR.TAG").is_file());
+        assert_eq!(
+            String::from_utf8(out.stdout).unwrap(),
+            "a.py:1:1: TODO a <p=1>\n"
+        );
+        assert!(!String::from_utf8_lossy(&out.stderr).contains("visible-cache"));
+    }
+    // A folder that is not a codetags cache is not used as one, so it is scanned like any
+    // other: skipping it would hide its files from the answer.
+    let foreign = tree.path("their-folder");
+    fs::create_dir_all(&foreign).unwrap();
+    fs::write(foreign.join("trap.py"), "# TODO: trap <p:1>\n").unwrap();
     let out = codetags(tree.dir.path())
-        .args(["scan", "--cache-dir", "visible-cache"])
+        .args(["scan", "--cache-dir", "their-folder"])
         .output()
         .unwrap();
     assert_eq!(
         String::from_utf8(out.stdout).unwrap(),
-        "a.py:1:1: TODO a <p=1>\n"
+        "a.py:1:1: TODO a <p=1>\ntheir-folder/trap.py:1:1: TODO trap <p=1>\n"
     );
+    assert!(!foreign.join("CACHEDIR.TAG").exists());
 }
 
 #[test]

@@ -81,6 +81,8 @@ enum Placed {
 /// use cache_core::{CacheStore, FsStore, Key, Location};
 /// use cache_core::cache_layout::{Layout, LayoutOptions};
 /// let dir = tempfile::tempdir().unwrap();
+/// // A tagged root: an untagged folder holding anything is not ours to write into.
+/// std::fs::write(dir.path().join("CACHEDIR.TAG"), cache_core::cache_layout::CACHEDIR_TAG_CONTENT).unwrap();
 /// let dated = LayoutOptions { version: None, date_subfolders: true, gzip: false };
 /// let store = FsStore::new(Layout::new(dir.path(), dated));
 /// let day = chrono::NaiveDate::from_ymd_opt(2025, 7, 1).unwrap();

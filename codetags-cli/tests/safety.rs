@@ -345,6 +345,24 @@ fn a_file_size_limit_costs_the_cache_not_the_run() {
         .filter(|(rel, _)| rel.contains(".tmp-"))
         .collect();
     assert!(leftovers.is_empty(), "temp files left: {leftovers:?}");
+    // A report larger than the limit: SIGXFSZ is handled, so the write fails with EFBIG and the
+    // run ends with an error naming the file (exit 2), not killed by the signal (exit 153).
+    let out = std::process::Command::new("sh")
+        .current_dir(dir.path())
+        .arg("-c")
+        .arg("ulimit -f 16; exec \"$0\" scan -f json --no-cache -o report.json")
+        .arg(&bin)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(stderr(&out).contains("report.json"), "{}", stderr(&out));
+    assert!(!dir.path().join("report.json").exists());
+    let temps: Vec<_> = fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|name| name.starts_with(".codetags-out-"))
+        .collect();
+    assert!(temps.is_empty(), "temp files left: {temps:?}");
     // Without the limit the cache works again, and answers right.
     let out = scan_json(dir.path(), &["--cache-dir", "cache"]);
     assert_eq!(text(&out), text(&reference));

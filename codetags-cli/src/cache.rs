@@ -35,10 +35,13 @@ impl CoreStateStore {
     ///
     /// ```
     /// use codetags_cli::cache::CoreStateStore;
-    /// use codetags_cli::scan::{ScanState, StateKey, StateStore};
+    /// use codetags_cli::config::ProjectConfig;
+    /// use codetags_cli::scan::{ResultSettings, ScanRequest, ScanState, StateKey, StateStore};
     /// let dir = tempfile::tempdir().unwrap();
     /// let store = CoreStateStore::open(dir.path(), &cache_core::CacheSettings::default());
-    /// let key = StateKey { format: 1, root: "/src".into(), config: "{}".into(), tool_version: "0".into() };
+    /// let request = ScanRequest::new(vec![], ProjectConfig::defaults("."));
+    /// let settings = ResultSettings::of(&request);
+    /// let key = StateKey { format: 1, root: "/src".into(), settings, tool_version: "0".into() };
     /// assert!(store.load(&key).is_none());
     /// store.store(&key, &ScanState { started_ns: 7, files: vec![] });
     /// assert_eq!(store.load(&key).unwrap().started_ns, 7);

@@ -131,8 +131,8 @@ pub struct StateKey {
     pub format: u32,
     /// The scan root, canonicalised.
     pub root: String,
-    /// Every setting that changes results (see [`config_fingerprint`]).
-    pub config: String,
+    /// Every setting that changes results.
+    pub settings: ResultSettings,
     /// This tool's version.
     pub tool_version: String,
 }
@@ -333,8 +333,7 @@ pub fn scan(request: &ScanRequest) -> Result<ScanOutcome, ScanError> {
     let started = Instant::now();
     let started_ns = system_time_ns(SystemTime::now());
     let roots = resolve_roots(request)?;
-    let fingerprint =
-        config_fingerprint(&request.config, request.follow_symlinks, request.tokenize);
+    let settings = ResultSettings::of(request);
     let options = WalkOptions {
         threads: request.threads,
         follow_symlinks: request.follow_symlinks,
@@ -348,7 +347,7 @@ pub fn scan(request: &ScanRequest) -> Result<ScanOutcome, ScanError> {
         let key = StateKey {
             format: STATE_FORMAT,
             root: root.canonical.to_string_lossy().into_owned(),
-            config: fingerprint.clone(),
+            settings: settings.clone(),
             tool_version: crate::VERSION.to_owned(),
         };
         let old = request.cache.as_ref().and_then(|c| c.load(&key));
@@ -780,29 +779,86 @@ fn resolve_roots(request: &ScanRequest) -> Result<Vec<Root>, ScanError> {
     Ok(kept)
 }
 
-/// Every setting that changes what a scan finds, as one string hashed into the state key:
-/// schema, `schema_paths`, `exclude`, extensions, the config directory (patterns are relative
-/// to it) and symlink following.
-pub fn config_fingerprint(
-    config: &ProjectConfig,
-    follow_symlinks: bool,
-    tokenize: engine::Tokenize,
-) -> String {
-    let schema_paths: Vec<(String, String)> = config
-        .schema_paths
-        .iter()
-        .map(|sp| (sp.pattern.clone(), engine::schema_name(&sp.schema)))
-        .collect();
-    serde_json::json!({
-        "base_dir": config.base_dir.to_string_lossy(),
-        "schema": engine::schema_name(&config.schema),
-        "schema_paths": schema_paths,
-        "exclude": config.exclude,
-        "extensions": config.extensions,
-        "follow_symlinks": follow_symlinks,
-        "tokenize_all": tokenize == engine::Tokenize::All,
-    })
-    .to_string()
+/// Every setting that decides what a scan of one root finds, hashed into the root's state key.
+///
+/// Built by [`ResultSettings::of`], which destructures [`ScanRequest`] and [`ProjectConfig`]
+/// without `..`: a field added to either does not compile until it is taken in here or named
+/// there as not affecting results. A forgotten setting would otherwise serve stale answers
+/// silently (the state of the old setting replayed under the new one).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ResultSettings {
+    /// The config folder: `exclude` and `schema_paths` patterns are relative to it.
+    pub base_dir: String,
+    /// The default schema's name.
+    pub schema: String,
+    /// `(pattern, schema name)` per `schema_paths` entry, in order (the first match wins).
+    pub schema_paths: Vec<(String, String)>,
+    /// The `exclude` patterns.
+    pub exclude: Vec<String>,
+    /// The extensions scanned.
+    pub extensions: Vec<String>,
+    /// Whether links are followed.
+    pub follow_symlinks: bool,
+    /// Whether every file is tokenized (more diagnostics).
+    pub tokenize_all: bool,
+    /// The folder never walked (the cache root, when inside the tree).
+    pub skip_dir: Option<String>,
+}
+
+impl ResultSettings {
+    /// The result-affecting settings of `request`.
+    ///
+    /// ```
+    /// use codetags_cli::{config::ProjectConfig, scan::{ResultSettings, ScanRequest}};
+    /// let mut request = ScanRequest::new(vec![], ProjectConfig::defaults("."));
+    /// let before = ResultSettings::of(&request);
+    /// request.config.exclude.push("build".into());
+    /// assert_ne!(ResultSettings::of(&request), before);
+    /// request.threads = 7; // how fast, not what
+    /// request.config.exclude.pop();
+    /// assert_eq!(ResultSettings::of(&request), before);
+    /// ```
+    pub fn of(request: &ScanRequest) -> ResultSettings {
+        let ScanRequest {
+            // Each root has a state of its own; its path is in the key.
+            paths: _,
+            config,
+            // Where states are kept, how fast and how visibly: not what is found.
+            cache: _,
+            threads: _,
+            progress: _,
+            follow_symlinks,
+            tokenize,
+            skip_dir,
+        } = request;
+        let ProjectConfig {
+            // Where the settings came from, not what they are.
+            file: _,
+            base_dir,
+            // Default roots: each root's path is in its key.
+            src: _,
+            exclude,
+            schema,
+            schema_paths,
+            extensions,
+            warnings: _,
+        } = config;
+        ResultSettings {
+            base_dir: base_dir.to_string_lossy().into_owned(),
+            schema: engine::schema_name(schema),
+            schema_paths: schema_paths
+                .iter()
+                .map(|sp| (sp.pattern.clone(), engine::schema_name(&sp.schema)))
+                .collect(),
+            exclude: exclude.clone(),
+            extensions: extensions.clone(),
+            follow_symlinks: *follow_symlinks,
+            tokenize_all: *tokenize == engine::Tokenize::All,
+            skip_dir: skip_dir
+                .as_ref()
+                .map(|dir| dir.to_string_lossy().into_owned()),
+        }
+    }
 }
 
 #[cfg(test)]

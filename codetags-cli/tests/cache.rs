@@ -499,3 +499,66 @@ fn empty_environment_switches_count_as_unset() {
         .success();
     assert!(!tree.path(".pycodetags_cache").exists());
 }
+
+/// Each setting that changes results, changed between warm runs: the cached scan must give the
+/// uncached answer every time (a setting missing from the state key would replay the old one).
+#[test]
+fn every_result_affecting_setting_changes_the_cached_answer_with_it() {
+    let tree = Tree::new();
+    tree.write("src/a.py", "# TODO: pep style <alice p:1>\n", 0);
+    tree.write("src/b.pyi", "# FIXME: stub file <bob>\n", 0);
+    tree.write("src/legacy/c.py", "# TODO(carol): folk style\n", 0);
+    tree.write("src/build/d.py", "# BUG: generated <dave>\n", 0);
+    tree.write("other/e.py", "# HACK: elsewhere <erin>\n", 0);
+    let configs = [
+        "[tool.pycodetags]\nsrc = [\"src\"]\n",
+        "[tool.pycodetags]\nsrc = [\"src\"]\nexclude = [\"src/build\"]\n",
+        "[tool.pycodetags]\nsrc = [\"src\"]\nextensions = [\"py\", \"pyi\"]\n",
+        "[tool.pycodetags]\nsrc = [\"src\"]\nschema = \"TDG\"\n",
+        "[tool.pycodetags]\nsrc = [\"src\"]\nschema = \"folk\"\n",
+        "[tool.pycodetags]\nsrc = [\"src\"]\nschema_paths = [{ path = \"src/legacy/*\", schema = \"folk\" }]\n",
+        "[tool.pycodetags]\nsrc = [\"other\"]\n",
+        "[tool.pycodetags]\nsrc = [\"src\", \"other\"]\n",
+    ];
+    let flags: [&[&str]; 5] = [
+        &[],
+        &["--schema", "PEP350"],
+        &["--schema", "folk"],
+        &["--ext", "pyi"],
+        &["--tags", "FIXME"],
+    ];
+    let run = |extra: &[&str], cached: bool| {
+        let mut cmd = codetags(tree.dir.path());
+        cmd.args(["scan", "-f", "json", "--cache-dir"])
+            .arg(&tree.cache)
+            .args(extra);
+        if !cached {
+            cmd.arg("--no-cache");
+        }
+        let out = cmd.output().unwrap();
+        assert!(out.status.success(), "{out:?}");
+        String::from_utf8(out.stdout).unwrap()
+    };
+    let mut answers = std::collections::BTreeSet::new();
+    // Twice round, so every setting is also met with a warm state of another setting.
+    for round in 0..2 {
+        for config in configs {
+            fs::write(tree.path("pyproject.toml"), config).unwrap();
+            for extra in flags {
+                let uncached = run(extra, false);
+                let cached = run(extra, true);
+                assert_eq!(
+                    cached, uncached,
+                    "round {round}: {config:?} with {extra:?} served another setting's answer"
+                );
+                answers.insert(uncached);
+            }
+        }
+    }
+    // The settings really change the answer, so a shared state would have been caught.
+    assert!(
+        answers.len() >= 10,
+        "only {} distinct answers",
+        answers.len()
+    );
+}

@@ -169,6 +169,9 @@ pub fn repair_tag(root: &Path) -> io::Result<bool> {
 /// assert_eq!(found, dir.path().join("pyproject.toml"));
 /// ```
 pub fn find_pyproject(start: &Path) -> Option<PathBuf> {
+    // Absolute first: the ancestors of a relative path such as "." end at "", so a search from
+    // the working directory would never look above it.
+    let start = std::path::absolute(start).ok()?;
     start
         .ancestors()
         .map(|dir| dir.join(PYPROJECT))

@@ -283,14 +283,9 @@ impl ProjectConfig {
     }
 }
 
-/// Walks up from `start` to the first directory holding a `pyproject.toml` file.
-pub fn find_pyproject(start: &Path) -> Option<PathBuf> {
-    let start = std::path::absolute(start).ok()?;
-    start
-        .ancestors()
-        .map(|dir| dir.join(PYPROJECT))
-        .find(|candidate| candidate.is_file())
-}
+/// Walks up from `start` to the first directory holding a `pyproject.toml` file: the one rule
+/// the tool and its cache share ([`cache_core::find_pyproject`]).
+pub use cache_core::find_pyproject;
 
 /// Parses a schema name from the config ("PEP350", "TDG", "folk", "auto", …; any case).
 pub fn parse_schema(name: &str) -> Result<Schema, String> {

@@ -35,6 +35,7 @@ mod cache;
 mod clock;
 pub mod codec;
 pub mod fsread;
+pub mod fswrite;
 mod key;
 mod root;
 mod settings;

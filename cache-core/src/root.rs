@@ -314,19 +314,11 @@ fn first_foreign(root: &Path) -> io::Result<Option<PathBuf>> {
 /// Writes our tag through a temp file and a rename, so the tag is whole at every moment, and an
 /// interrupted repair leaves only a temp file (ours, removed by a later cleanup).
 fn write_tag_atomically(root: &Path) -> io::Result<()> {
-    let mut builder = tempfile::Builder::new();
-    builder.prefix(cache_layout::TEMP_PREFIX);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        // Like the tag `create_new` writes (0o666 minus umask), not tempfile's 0o600.
-        builder.permissions(fs::Permissions::from_mode(0o666));
-    }
-    let mut temp = builder.tempfile_in(root)?;
-    temp.as_file_mut()
-        .write_all(CACHEDIR_TAG_CONTENT.as_bytes())?;
-    temp.persist(root.join(CACHEDIR_TAG)).map_err(|e| e.error)?;
-    Ok(())
+    crate::fswrite::write_atomic(
+        &root.join(CACHEDIR_TAG),
+        crate::fswrite::AtomicWrite::CACHE,
+        |out| out.write_all(CACHEDIR_TAG_CONTENT.as_bytes()),
+    )
 }
 
 fn create_marker(path: &Path, content: &str) -> Result<(), StoreError> {

@@ -1,13 +1,11 @@
 //! The automatic, at most once-a-day cleanup.
 
 use std::fs;
-use std::io::Write;
 use std::path::Path;
-use std::sync::atomic::{AtomicU64, Ordering};
 
 use cache_core::RootState;
 use cache_core::fsread::{self, describe_file_type};
-use cache_layout::{Layout, TEMP_PREFIX};
+use cache_layout::Layout;
 use chrono::{DateTime, TimeDelta, Utc};
 
 use crate::prune::{clear_old_versions, prune_old};
@@ -86,7 +84,7 @@ pub fn auto_cleanup(
             .push((marker, format!("{obstruction}: automatic cleanup skipped")));
         return Some(report);
     }
-    if let Err(e) = write_marker(layout.root(), &marker, now) {
+    if let Err(e) = write_marker(&marker, now) {
         tracing::debug!(path = %marker.display(), error = %e, "cannot record the cleanup: skipped");
         report.errors.push((marker, e.to_string()));
         return Some(report);
@@ -123,23 +121,8 @@ fn marker_obstruction(marker: &Path) -> Option<String> {
 }
 
 /// Writes the marker atomically (temp file + rename), so a concurrent reader never sees half.
-fn write_marker(root: &Path, marker: &Path, now: DateTime<Utc>) -> std::io::Result<()> {
-    static COUNTER: AtomicU64 = AtomicU64::new(0);
-    let temp = root.join(format!(
-        "{TEMP_PREFIX}gc-{}-{}",
-        std::process::id(),
-        COUNTER.fetch_add(1, Ordering::Relaxed)
-    ));
-    // `create_new` never follows a link planted under the temp name.
-    let written = fs::OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .open(&temp)
-        .and_then(|mut file| writeln!(file, "{}", now.to_rfc3339()))
-        .and_then(|()| fs::rename(&temp, marker));
-    if written.is_err() {
-        // Best effort: a leftover temp file is removed by a later cleanup anyway.
-        let _ = fs::remove_file(&temp);
-    }
-    written
+fn write_marker(marker: &Path, now: DateTime<Utc>) -> std::io::Result<()> {
+    cache_core::fswrite::write_atomic(marker, cache_core::fswrite::AtomicWrite::CACHE, |out| {
+        writeln!(out, "{}", now.to_rfc3339())
+    })
 }

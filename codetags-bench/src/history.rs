@@ -32,7 +32,7 @@
 //! would drop what we do not understand when rewriting it).
 
 use std::fs;
-use std::io::{self, Write};
+use std::io;
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
@@ -396,24 +396,21 @@ const MAX_QUARANTINE_ATTEMPTS: u32 = 1000;
 /// an interrupted write never leaves a truncated history.
 pub fn save(path: &Path, history: &History) -> Result<(), HistoryError> {
     let json = serde_json::to_vec_pretty(history)?;
-    let dir = match path.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p.to_owned(),
-        _ => PathBuf::from("."),
+    // A history is the user's file, like a report: a link at its path is followed, and its
+    // permission bits are kept (a new one is 0666 minus the umask, not a temp file's 0600).
+    let how = cache_core::fswrite::AtomicWrite {
+        temp_prefix: ".benchmark_results-",
+        follow_links: true,
     };
-    let io_err = |source| HistoryError::Io {
+    cache_core::fswrite::write_atomic(path, how, |out| {
+        out.write_all(&json)?;
+        out.write_all(b"\n")
+    })
+    .map_err(|source| HistoryError::Io {
         action: "cannot write",
         path: path.to_owned(),
         source,
-    };
-    let mut tmp = tempfile::Builder::new()
-        .prefix(".benchmark_results-")
-        .suffix(".tmp")
-        .tempfile_in(&dir)
-        .map_err(io_err)?;
-    tmp.write_all(&json).map_err(io_err)?;
-    tmp.write_all(b"\n").map_err(io_err)?;
-    tmp.persist(path).map_err(|e| io_err(e.error))?;
-    Ok(())
+    })
 }
 
 /// Load, append `run`, save: the `--baseline` step.

@@ -185,19 +185,11 @@ fn write_last_scan(root: &Path, record: &LastScan) -> std::io::Result<()> {
     if !cache_core::is_our_cache(root) {
         return Ok(());
     }
-    let mut builder = tempfile::Builder::new();
-    builder.prefix(cache_layout::TEMP_PREFIX);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        builder.permissions(std::fs::Permissions::from_mode(0o666));
-    }
-    let mut temp = builder.tempfile_in(root)?;
-    serde_json::to_writer_pretty(&mut temp, record).map_err(std::io::Error::other)?;
-    temp.write_all(b"\n")?;
-    temp.persist(root.join(LAST_SCAN_FILE))
-        .map_err(|e| e.error)?;
-    Ok(())
+    let path = root.join(LAST_SCAN_FILE);
+    cache_core::fswrite::write_atomic(&path, cache_core::fswrite::AtomicWrite::CACHE, |out| {
+        serde_json::to_writer_pretty(&mut *out, record).map_err(std::io::Error::other)?;
+        out.write_all(b"\n")
+    })
 }
 
 /// Reads `last-scan.json`, if present and valid.

@@ -1,0 +1,5 @@
+//! `cargo +nightly fuzz run scan_state --features libfuzzer`: the checks live in
+//! `codetags_fuzz::check_scan_state` so that `tests/replay.rs` runs the same ones on stable.
+#![no_main]
+
+libfuzzer_sys::fuzz_target!(|data: &[u8]| codetags_fuzz::check_scan_state(data));

@@ -6,7 +6,10 @@ use crate::support::Reader;
 use cache_core::codec::{self, type_fingerprint};
 use cache_core::{Cache, CacheSettings, CacheStore, Key, Location, ManualClock, MemoryStore};
 use chrono::{DateTime, TimeDelta};
-use codetags_cli::scan::{STATE_FORMAT, STATE_FUNCTION, ScanState, StateKey};
+use codetags_cli::config::ProjectConfig;
+use codetags_cli::scan::{
+    ResultSettings, STATE_FORMAT, STATE_FUNCTION, ScanRequest, ScanState, StateKey,
+};
 use std::io::Write;
 use std::sync::Arc;
 
@@ -15,7 +18,10 @@ pub fn state_key() -> Key {
     let args = StateKey {
         format: STATE_FORMAT,
         root: "/project".to_owned(),
-        config: "fuzz".to_owned(),
+        settings: ResultSettings::of(&ScanRequest::new(
+            Vec::new(),
+            ProjectConfig::defaults("/project"),
+        )),
         tool_version: codetags_cli::VERSION.to_owned(),
     };
     Key::new(STATE_FUNCTION, &args).expect("a StateKey encodes")

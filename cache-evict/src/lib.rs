@@ -139,6 +139,8 @@ pub struct EvictReport {
     /// In a dry run: every path that would be removed, one by one, each folder after its
     /// contents — exactly what the real run then removes (barring concurrent changes).
     pub would_remove: Vec<PathBuf>,
+    /// In a real run: every path removed, in the same order (what `-v` lists).
+    pub removed: Vec<PathBuf>,
     /// The paths met that are not ours and were kept (in dry runs and real runs alike): the
     /// top-most ones only, as nothing foreign is descended into. The folders of ours holding
     /// them are kept too, and not listed.
@@ -164,6 +166,7 @@ impl EvictReport {
         self.vanished += other.vanished;
         self.errors.extend(other.errors);
         self.would_remove.extend(other.would_remove);
+        self.removed.extend(other.removed);
         let known: HashSet<PathBuf> = self.kept.iter().cloned().collect();
         self.kept
             .extend(other.kept.into_iter().filter(|path| !known.contains(path)));

@@ -139,6 +139,8 @@ impl<'a> Walker<'a> {
             self.report.would_remove.push(path.to_owned());
         } else if let Err(e) = fs::remove_file(path) {
             return self.note(path, &e);
+        } else {
+            self.report.removed.push(path.to_owned());
         }
         let r = &mut self.report;
         match kind {
@@ -196,6 +198,7 @@ impl<'a> Walker<'a> {
         match fs::remove_dir(dir) {
             Ok(()) => {
                 self.report.folders_removed += 1;
+                self.report.removed.push(dir.to_owned());
                 true
             }
             Err(e) if e.kind() == io::ErrorKind::DirectoryNotEmpty => false,

@@ -186,6 +186,14 @@ fn write_last_scan(root: &Path, record: &LastScan) -> std::io::Result<()> {
         return Ok(());
     }
     let path = root.join(LAST_SCAN_FILE);
+    // Never replace what is not ours: a link, FIFO or folder in its place is left alone (and
+    // the record skipped), as the cleanup does for `.last-gc`.
+    if let Ok(meta) = std::fs::symlink_metadata(&path)
+        && !meta.is_file()
+    {
+        tracing::debug!(path = %path.display(), "not a regular file: last-scan record skipped");
+        return Ok(());
+    }
     cache_core::fswrite::write_atomic(&path, cache_core::fswrite::AtomicWrite::CACHE, |out| {
         serde_json::to_writer_pretty(&mut *out, record).map_err(std::io::Error::other)?;
         out.write_all(b"\n")
@@ -363,8 +371,9 @@ fn report_evict(
         Err(cache_evict::EvictError::NotACache { root }) => {
             eprintln!(
                 "codetags: error: {what}: {} is not a codetags cache (no valid codetags \
-                 CACHEDIR.TAG); nothing was removed. Check the folder, and run again with \
-                 --force only if you are sure everything in it may go.",
+                 CACHEDIR.TAG); nothing was removed. If it is one whose tag was lost, run \
+                 again with --force: only codetags' own entries and folders go, anything \
+                 else in it is kept.",
                 crate::render::display_path(root)
             );
             return Exit::Usage;
@@ -373,14 +382,13 @@ fn report_evict(
     if !style.quiet {
         let _ = writeln!(out, "{what}: {}", summarize(report));
         let dry = report.dry_run;
-        if style.list_paths || dry {
+        if dry {
             for path in &report.would_remove {
-                let _ = writeln!(
-                    out,
-                    "  {} {}",
-                    if dry { "would remove" } else { "removed" },
-                    crate::render::display_path(path)
-                );
+                let _ = writeln!(out, "  would remove {}", crate::render::display_path(path));
+            }
+        } else if style.list_paths {
+            for path in &report.removed {
+                let _ = writeln!(out, "  removed {}", crate::render::display_path(path));
             }
         }
         if style.list_paths || dry {

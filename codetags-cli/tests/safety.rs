@@ -189,11 +189,25 @@ fn maintenance_keeps_foreign_folders_in_a_real_cache_and_lists_them() {
             "{command} dry run says removed: {text}"
         );
         assert!(text.contains("kept") && text.contains("userdir"), "{text}");
+        // What the dry run announced, a real run with -v then reports as removed.
+        let announced: Vec<String> = text
+            .lines()
+            .filter_map(|l| l.trim().strip_prefix("would remove ").map(str::to_owned))
+            .collect();
         let real = codetags(dir.path())
             .args(["-v", "cache", command, "--cache-dir", "cache"])
             .output()
             .unwrap();
         assert!(real.status.success(), "{}", stderr(&real));
+        let real_text = String::from_utf8_lossy(&real.stdout).into_owned();
+        let removed: Vec<String> = real_text
+            .lines()
+            .filter_map(|l| l.trim().strip_prefix("removed ").map(str::to_owned))
+            .collect();
+        assert_eq!(
+            removed, announced,
+            "{command}: the dry run did not predict the run"
+        );
         for kept in [
             "userdir/keep.txt",
             "2025/13/40/keep.txt",
@@ -277,6 +291,10 @@ fn fifos_and_links_in_the_cache_never_hang_a_scan_or_the_stats() {
     // Nothing of ours was put in place of what is not ours.
     use std::os::unix::fs::FileTypeExt;
     assert!(fs::symlink_metadata(&entry).unwrap().file_type().is_fifo());
+    for marker in ["last-scan.json", ".last-gc"] {
+        let meta = fs::symlink_metadata(cache.join(marker)).unwrap();
+        assert!(meta.file_type().is_fifo(), "{marker} was replaced");
+    }
 
     // A link to an endless device in place of the entry is not followed.
     let dir = project("");

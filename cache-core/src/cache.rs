@@ -417,7 +417,9 @@ impl Cache {
     }
 
     fn report_write_error(&self, enabled: &Enabled, key: &Key, error: &CacheError) {
-        if let CacheError::Store(StoreError::Root { .. }) = error {
+        if let CacheError::Store(store_error) = error
+            && store_error.stops_caching()
+        {
             // The reason first, so whoever sees `broken` can read it.
             let _ = enabled
                 .broken_reason

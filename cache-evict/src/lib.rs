@@ -77,7 +77,7 @@ pub use cache_core::is_our_cache;
 pub use prune::{
     TEMP_MAX_AGE, clear_cache, clear_old_versions, evict_all_caches, evict_old_caches,
 };
-pub use stats::{Bucket, CacheStats, VersionStats, stats};
+pub use stats::{Bucket, DiskUsage, VersionStats, stats};
 
 /// How an eviction runs.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -34,10 +34,12 @@ pub struct VersionStats {
     pub undated: Bucket,
 }
 
-/// What a cache holds, from one walk of its tree (`readdir` plus one `lstat` per file; links are
-/// never followed, and no file is opened, so a FIFO cannot block it).
+/// What a cache holds on disk — entries and bytes per version and per day — from one walk of its
+/// tree. (Not to be confused with `cache_core::CacheStats`, a memoizer's hit and miss counters
+/// in memory.) One walk: `readdir` plus one `lstat` per file; links are never followed, and no
+/// file is opened, so a FIFO cannot block it.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct CacheStats {
+pub struct DiskUsage {
     /// The cache root.
     pub root: PathBuf,
     /// The layout's current version, if namespacing is on.
@@ -61,7 +63,7 @@ pub struct CacheStats {
     pub errors: Vec<(PathBuf, String)>,
 }
 
-impl CacheStats {
+impl DiskUsage {
     /// The stats of the current version (the un-namespaced part when namespacing is off).
     pub fn current(&self) -> Option<&VersionStats> {
         self.versions.get(&self.current_version)
@@ -78,7 +80,7 @@ impl CacheStats {
 }
 
 /// Walks the cache and counts entries and bytes per version and per day. A missing root gives
-/// empty stats; unreadable paths are listed in [`CacheStats::errors`].
+/// empty stats; unreadable paths are listed in [`DiskUsage::errors`].
 ///
 /// ```
 /// use cache_layout::{Layout, LayoutOptions};
@@ -94,13 +96,13 @@ impl CacheStats {
 /// assert_eq!(stats.current().unwrap().days[&day].files, 1);
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
-pub fn stats(layout: &Layout) -> CacheStats {
+pub fn stats(layout: &Layout) -> DiskUsage {
     let root = layout.root();
-    let mut stats = CacheStats {
+    let mut stats = DiskUsage {
         root: root.to_owned(),
         current_version: layout.version().map(str::to_owned),
         tagged: cache_core::is_our_cache(root),
-        ..CacheStats::default()
+        ..DiskUsage::default()
     };
     if fs::symlink_metadata(root).is_err() {
         return stats;
@@ -133,7 +135,7 @@ pub fn stats(layout: &Layout) -> CacheStats {
     stats
 }
 
-fn count_file(layout: &Layout, stats: &mut CacheStats, path: &Path, meta: &fs::Metadata) {
+fn count_file(layout: &Layout, stats: &mut DiskUsage, path: &Path, meta: &fs::Metadata) {
     let bytes = meta.len();
     if !meta.is_file() {
         stats.foreign.add(bytes);

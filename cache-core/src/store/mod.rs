@@ -89,7 +89,11 @@ pub struct EntryInfo {
 }
 
 /// A store failure. The memoizer never passes these on: it logs them and recomputes.
+///
+/// Non-exhaustive: a remote backend adds failures a filesystem has not. Ask
+/// [`StoreError::stops_caching`] rather than matching variants to decide whether to go on.
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum StoreError {
     /// An I/O operation on a path failed.
     #[error("cannot {op} {}: {source}", path.display())]
@@ -116,6 +120,38 @@ pub enum StoreError {
         /// The occupied positions, primary first.
         obstructions: Vec<Obstruction>,
     },
+    /// A backend other than the filesystem failed (a remote server, a database).
+    #[error("{backend}: {message}")]
+    Backend {
+        /// Which backend ("redis", …).
+        backend: &'static str,
+        /// What went wrong, for the log.
+        message: String,
+        /// Whether the backend is unusable for the rest of the run (unreachable, refused our
+        /// credentials), as opposed to one failed operation.
+        fatal: bool,
+    },
+}
+
+impl StoreError {
+    /// Whether the store is unusable for the rest of the run, so the memoizer should stop
+    /// trying (one warning, then every call computes): a root that cannot be created or is not
+    /// ours, or a backend that says so. Any other failure concerns one entry; the next may work.
+    ///
+    /// ```
+    /// use cache_core::StoreError;
+    /// let root = StoreError::Root { path: "c".into(), source: std::io::Error::other("refused") };
+    /// assert!(root.stops_caching());
+    /// let once = StoreError::Io { op: "write", path: "c/x".into(), source: std::io::Error::other("full") };
+    /// assert!(!once.stops_caching());
+    /// ```
+    pub fn stops_caching(&self) -> bool {
+        match self {
+            StoreError::Root { .. } => true,
+            StoreError::Backend { fatal, .. } => *fatal,
+            StoreError::Io { .. } | StoreError::Obstructed { .. } => false,
+        }
+    }
 }
 
 fn join(obstructions: &[Obstruction]) -> String {

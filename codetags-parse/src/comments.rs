@@ -50,6 +50,7 @@
 //! a caller that wants that behaviour checks `error`.
 
 use crate::diagnostic::{Diagnostic, DiagnosticKind};
+use crate::unicode::is_py_space;
 use memchr::{memchr, memchr2, memchr3, memrchr};
 use serde::{Deserialize, Serialize};
 
@@ -201,12 +202,7 @@ fn make_block(text: &str, first: &Comment, last: &Comment) -> CommentBlock {
     }
 }
 
-/// Python's `str.isspace`: Unicode White_Space plus the ASCII separators U+001C..U+001F.
-fn is_python_whitespace(c: char) -> bool {
-    c.is_whitespace() || ('\u{1c}'..='\u{1f}').contains(&c)
-}
-
-/// [`is_python_whitespace`] for an ASCII byte.
+/// [`is_py_space`] (Python's `str.isspace`) for an ASCII byte.
 fn is_ascii_python_whitespace(b: u8) -> bool {
     matches!(b, b'\t'..=b'\r' | 0x1c..=b' ')
 }
@@ -568,7 +564,7 @@ impl<'a> Scanner<'a> {
                 .get(self.line_start + k..start)
                 .unwrap_or_default()
                 .chars()
-                .all(is_python_whitespace),
+                .all(is_py_space),
         };
         self.comments.push(Comment {
             line: self.line,

@@ -34,6 +34,116 @@ impl FileTags {
     }
 }
 
+/// How [`extract_with`] reads one file: the schema, and what the caller already knows or can
+/// do without.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ExtractOptions<'a> {
+    /// The grammar tags are read with.
+    pub schema: Schema,
+    /// Skip the comment finder for a file in which no `#` is followed by one of the schema's
+    /// tag names ([`crate::may_hold_tags`]): it holds no tag. The file is still decoded (an
+    /// undecodable file is still reported), but a tokenizer error in it — which could not hide
+    /// or change a tag — is not. In a typical tree nine files in ten are ruled out. Off, every
+    /// file is tokenized and every tokenizer error reported, as [`extract_tags`] does.
+    pub prefilter: bool,
+    /// The SHA-256 of the bytes when the caller already has it (a scanner comparing it with a
+    /// cache record): it is never computed again.
+    pub bytes_sha256: Option<&'a [u8; 32]>,
+}
+
+impl ExtractOptions<'_> {
+    /// Every file tokenized, nothing known: what [`extract_tags`] does.
+    pub fn new(schema: Schema) -> ExtractOptions<'static> {
+        ExtractOptions {
+            schema,
+            prefilter: false,
+            bytes_sha256: None,
+        }
+    }
+}
+
+/// What [`extract_with`] found in one file.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Extraction {
+    /// The tags in source order, digests set, `file_path` empty.
+    pub tags: Vec<Tag>,
+    /// Problems: an undecodable file (one [`crate::DiagnosticKind::Decode`] diagnostic, then
+    /// nothing else), malformed tags, a tokenizer error last.
+    pub diagnostics: Vec<Diagnostic>,
+    /// The SHA-256 of the bytes: the one given in the options, else computed only because tags
+    /// were found (their `source_bytes_digest` is this hash); `None` for a file without tags
+    /// whose hash was not known. Most files have no tags, so a cold scan hashes a small fraction
+    /// of a tree.
+    pub bytes_sha256: Option<[u8; 32]>,
+}
+
+/// Decodes and reads one file's bytes, paying only for what the file needs: the one extraction
+/// pipeline, which [`extract_tags`] runs with every file tokenized and a scanner runs with the
+/// prefilter and the hashes it knows (see [`ExtractOptions`]). An undecodable file is a
+/// diagnostic here, not an error, so a scanner reports every problem the same way.
+///
+/// ```
+/// use codetags_parse::{extract_with, DiagnosticKind, ExtractOptions, Schema};
+/// use sha2::{Digest, Sha256};
+/// let fast = ExtractOptions { prefilter: true, ..ExtractOptions::new(Schema::Auto) };
+/// let plain = extract_with(b"x = 1  # just a comment\n", &fast);
+/// assert!(plain.tags.is_empty() && plain.bytes_sha256.is_none()); // nothing hashed
+/// // No tag can hide in an unterminated string when no `#` precedes a tag name...
+/// let source = b"s = '''never closed\n";
+/// assert!(extract_with(source, &fast).diagnostics.is_empty());
+/// // ...and without the prefilter the tokenizer error is reported.
+/// assert_eq!(extract_with(source, &ExtractOptions::new(Schema::Auto)).diagnostics.len(), 1);
+/// let bytes = b"x = 1  # TODO: tidy up <alice>\n";
+/// let tagged = extract_with(bytes, &fast);
+/// assert_eq!(tagged.bytes_sha256, Some(Sha256::digest(bytes).into()));
+/// assert_eq!(tagged.tags[0].comment, "tidy up");
+/// let undecodable = extract_with(b"# coding: ascii\n# TODO: \xff\n", &fast);
+/// assert_eq!(undecodable.diagnostics[0].kind, DiagnosticKind::Decode);
+/// ```
+pub fn extract_with(bytes: &[u8], options: &ExtractOptions<'_>) -> Extraction {
+    match decode_text(bytes) {
+        Ok((text, _encoding)) => extract_decoded(&text, bytes, options, false),
+        Err(error) => Extraction {
+            tags: Vec::new(),
+            diagnostics: vec![decode_diagnostic(bytes, &error)],
+            bytes_sha256: options.bytes_sha256.copied(),
+        },
+    }
+}
+
+/// The pipeline after decoding: prefilter, comment blocks, grammar, digests. `always_hash`
+/// hashes the bytes even without tags (for [`FileTags`]' digests).
+fn extract_decoded(
+    text: &str,
+    raw: &[u8],
+    options: &ExtractOptions<'_>,
+    always_hash: bool,
+) -> Extraction {
+    let known = options.bytes_sha256.copied();
+    if options.prefilter && !crate::may_hold_tags(text, options.schema) {
+        return Extraction {
+            bytes_sha256: known.or_else(|| always_hash.then(|| Sha256::digest(raw).into())),
+            ..Extraction::default()
+        };
+    }
+    let BlockTags {
+        mut tags,
+        diagnostics,
+    } = parse_text(text, options.schema);
+    let bytes_sha256 = if tags.is_empty() && !always_hash {
+        known
+    } else {
+        let digest = known.unwrap_or_else(|| Sha256::digest(raw).into());
+        fill_digests(&mut tags, text, raw, &digest);
+        Some(digest)
+    };
+    Extraction {
+        tags,
+        diagnostics,
+        bytes_sha256,
+    }
+}
+
 /// Finds the tags of one Python source file, given as raw bytes, read with `schema`.
 ///
 /// The bytes are decoded as Python does (BOM, PEP 263 coding cookie; an undecodable file is the
@@ -138,18 +248,17 @@ pub fn extract_tags_from_str(text: &str, schema: Schema) -> FileTags {
 }
 
 fn extract(text: &str, raw: &[u8], raw_sha256: Option<&[u8; 32]>, schema: Schema) -> FileTags {
-    let raw_sha256 = raw_sha256
-        .copied()
-        .unwrap_or_else(|| Sha256::digest(raw).into());
-    let BlockTags {
-        mut tags,
+    let options = ExtractOptions {
+        bytes_sha256: raw_sha256,
+        ..ExtractOptions::new(schema)
+    };
+    let Extraction {
+        tags,
         diagnostics,
-    } = parse_text(text, schema);
+        bytes_sha256,
+    } = extract_decoded(text, raw, &options, true);
+    let raw_sha256 = bytes_sha256.unwrap_or_else(|| Sha256::digest(raw).into());
     let (source_digest, source_bytes_digest) = digests(text, raw, &raw_sha256);
-    for tag in &mut tags {
-        tag.source_digest.clone_from(&source_digest);
-        tag.source_bytes_digest.clone_from(&source_bytes_digest);
-    }
     FileTags {
         tags,
         diagnostics,

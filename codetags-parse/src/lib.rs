@@ -11,12 +11,14 @@ pub mod prefilter;
 pub mod schema;
 pub mod source;
 pub mod tag;
+/// Python's character classes, shared by the comment finder and the grammars.
+mod unicode;
 
 pub use comments::{BlockScan, Comment, CommentBlock, CommentScan, comment_blocks, find_comments};
 pub use diagnostic::{Diagnostic, DiagnosticKind};
 pub use extract::{
-    FileTags, decode_diagnostic, extract_tags, extract_tags_from_str, extract_tags_prehashed,
-    fill_digests, parse_text,
+    ExtractOptions, Extraction, FileTags, decode_diagnostic, extract_tags, extract_tags_from_str,
+    extract_tags_prehashed, extract_with, fill_digests, parse_text,
 };
 pub use grammar::{BlockTags, parse_block};
 pub use prefilter::may_hold_tags;
@@ -24,5 +26,5 @@ pub use schema::{Schema, UnknownSchema};
 pub use source::{DecodeError, Source, decode, decode_text};
 pub use tag::{
     FieldMap, FieldValue, Offsets, PycodetagsRecord, Tag, write_pycodetags_json,
-    write_pycodetags_record,
+    write_pycodetags_json_parallel, write_pycodetags_record,
 };

@@ -275,6 +275,64 @@ pub fn write_pycodetags_json<'a, W: io::Write>(
     writer.write_all(if empty { b"]\n" } else { b"\n]\n" })
 }
 
+/// Tags per chunk below which [`write_pycodetags_json_parallel`] formats on the calling thread.
+const PARALLEL_MIN_CHUNK: usize = 256;
+
+/// Writes exactly what [`write_pycodetags_json`] writes, formatting the records in contiguous
+/// chunks on up to `threads` threads, each into its own buffer, and writing the buffers in
+/// order. Records are independent, so a report of many tags costs its formatting divided by the
+/// threads; small reports (fewer than 256 tags a thread) stay on one thread.
+///
+/// ```
+/// use codetags_parse::{extract_tags, write_pycodetags_json, write_pycodetags_json_parallel, Schema};
+/// let source: String = (0..600).map(|i| format!("# TODO: item {i} <p:{i}>\n")).collect();
+/// let found = extract_tags(source.as_bytes(), Schema::Pep350).unwrap();
+/// let tags: Vec<_> = found.tags.iter().collect();
+/// let (mut serial, mut parallel) = (Vec::new(), Vec::new());
+/// write_pycodetags_json(tags.iter().copied(), &mut serial).unwrap();
+/// write_pycodetags_json_parallel(&tags, 2, &mut parallel).unwrap();
+/// assert_eq!(serial, parallel);
+/// ```
+///
+/// # Errors
+/// The writer's errors (formatting into memory cannot fail).
+pub fn write_pycodetags_json_parallel<W: io::Write>(
+    tags: &[&Tag],
+    threads: usize,
+    mut writer: W,
+) -> io::Result<()> {
+    let chunk = tags.len().div_ceil(threads.max(1)).max(PARALLEL_MIN_CHUNK);
+    let format_chunk = |chunk: &[&Tag]| -> io::Result<Vec<u8>> {
+        let mut buffer = Vec::with_capacity(chunk.len() * 2048);
+        for tag in chunk {
+            buffer.extend_from_slice(b",\n  ");
+            write_pycodetags_record(tag, &mut buffer)?;
+        }
+        Ok(buffer)
+    };
+    let parts: Vec<io::Result<Vec<u8>>> = std::thread::scope(|scope| {
+        let workers: Vec<_> = tags
+            .chunks(chunk)
+            .map(|part| scope.spawn(move || format_chunk(part)))
+            .collect();
+        workers
+            .into_iter()
+            .map(|worker| {
+                worker
+                    .join()
+                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+            })
+            .collect()
+    });
+    writer.write_all(b"[")?;
+    for (index, part) in parts.into_iter().enumerate() {
+        let part = part?;
+        // Each record is preceded by `,\n  `; the first has no comma.
+        writer.write_all(if index == 0 { &part[1..] } else { &part })?;
+    }
+    writer.write_all(if tags.is_empty() { b"]\n" } else { b"\n]\n" })
+}
+
 /// Writes one tag's record the way it appears inside [`write_pycodetags_json`]'s array: from its
 /// `{` to its `}`, every line after the first indented one level deeper. The array is
 /// `[`, then each record preceded by `\n  ` (the first) or `,\n  ` (the others), then `\n]`

@@ -27,13 +27,12 @@ mod folk;
 mod pep350;
 mod properties;
 mod tdg;
-mod unicode;
 
 use crate::diagnostic::{Diagnostic, DiagnosticKind};
 use crate::schema::Schema;
 use crate::tag::{FieldMap, Offsets, Tag};
 
-pub(crate) use unicode::{is_py_digit, is_py_printable, is_py_space, is_py_word};
+pub(crate) use crate::unicode::{is_py_digit, is_py_printable, is_py_space, is_py_word};
 
 /// What one comment block yields: its tags in source order and the problems found.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]

@@ -46,8 +46,8 @@ pub use clock::{Clock, ManualClock, SystemClock};
 pub use codec::{CACHE_FORMAT, DecodeError, EncodeError, MAX_ENTRY_LEN};
 pub use key::{KEY_DOMAIN, Key, KeyError};
 pub use root::{
-    PYPROJECT, ROOT_DIR_NAME, RootState, find_pyproject, init_root, inspect_root, is_our_cache,
-    repair_tag,
+    PYPROJECT, ROOT_DIR_NAME, RootError, RootState, find_pyproject, init_root, inspect_root,
+    is_our_cache, repair_tag,
 };
 pub use settings::{
     CacheSettings, ENV_PREFIX, PlacementError, SECTION, SettingsError, check_root_placement,

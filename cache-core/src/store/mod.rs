@@ -9,6 +9,7 @@ use std::sync::{Mutex, MutexGuard};
 use chrono::{DateTime, NaiveDate, Utc};
 
 use crate::Key;
+use crate::root::RootError;
 
 mod fs;
 mod memory;
@@ -151,6 +152,15 @@ impl StoreError {
             StoreError::Backend { fatal, .. } => *fatal,
             StoreError::Io { .. } | StoreError::Obstructed { .. } => false,
         }
+    }
+}
+
+/// The root's own error becomes [`StoreError::Root`] unchanged (path, source, message): the store
+/// depends on [`crate::root`], never the other way round.
+impl From<RootError> for StoreError {
+    fn from(error: RootError) -> StoreError {
+        let RootError { path, source } = error;
+        StoreError::Root { path, source }
     }
 }
 

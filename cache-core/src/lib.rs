@@ -54,7 +54,8 @@ pub use settings::{
     parse_bool,
 };
 pub use store::{
-    CacheStore, EntryInfo, Found, FsStore, Location, Lookup, MemoryStore, Obstruction, StoreError,
+    CacheStore, EntryInfo, Found, FsStore, Location, Lookup, LookupScope, MemoryStore, Obstruction,
+    StoreError,
 };
 
 pub use cache_layout;

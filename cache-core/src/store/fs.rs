@@ -10,7 +10,9 @@ use std::sync::{Mutex, OnceLock};
 use cache_layout::{Layout, LayoutOptions, PathKind};
 use chrono::{DateTime, NaiveDate, Utc};
 
-use super::{CacheStore, EntryInfo, Found, Location, Lookup, Obstruction, StoreError, lock};
+use super::{
+    CacheStore, EntryInfo, Found, Location, Lookup, LookupScope, Obstruction, StoreError, lock,
+};
 use crate::Key;
 use crate::codec::{self, HEADER_LEN};
 use crate::fsread::{self, ReadError};
@@ -78,7 +80,7 @@ enum Placed {
 /// [`Lookup::obstructions`]), so normal lookups cost what they always did.
 ///
 /// ```
-/// use cache_core::{CacheStore, FsStore, Key, Location};
+/// use cache_core::{CacheStore, FsStore, Key, Location, LookupScope};
 /// use cache_core::cache_layout::{Layout, LayoutOptions};
 /// let dir = tempfile::tempdir().unwrap();
 /// // A tagged root: an untagged folder holding anything is not ours to write into.
@@ -91,7 +93,8 @@ enum Placed {
 /// // A folder where the entry should be: the entry goes to the undated position instead.
 /// std::fs::create_dir_all(store.path_of(&location)).unwrap();
 /// store.put(&location, b"entry bytes").unwrap();
-/// let lookup = store.lookup(&location.key, day, day).unwrap();
+/// let noon = day.and_hms_opt(12, 0, 0).unwrap().and_utc();
+/// let lookup = store.lookup(&location.key, LookupScope::new(noon, chrono::TimeDelta::hours(1))).unwrap();
 /// assert_eq!(lookup.obstructions[0].kind, "directory");
 /// assert_eq!(lookup.found.unwrap().location.date, None);
 /// assert!(store.path_of(&location).is_dir(), "the folder is left alone");
@@ -510,21 +513,14 @@ impl CacheStore for FsStore {
         self.layout.options().date_subfolders
     }
 
-    fn get(
-        &self,
-        key: &Key,
-        newest: NaiveDate,
-        oldest: NaiveDate,
-    ) -> Result<Option<Found>, StoreError> {
-        Ok(self.lookup(key, newest, oldest)?.found)
+    fn get(&self, key: &Key, scope: LookupScope) -> Result<Option<Found>, StoreError> {
+        Ok(self.lookup(key, scope)?.found)
     }
 
-    fn lookup(
-        &self,
-        key: &Key,
-        newest: NaiveDate,
-        oldest: NaiveDate,
-    ) -> Result<Lookup, StoreError> {
+    fn lookup(&self, key: &Key, scope: LookupScope) -> Result<Lookup, StoreError> {
+        // The day folders are this store's business: the scope says which entries may be fresh,
+        // and here that becomes the folders that can hold them.
+        let (newest, oldest) = scope.days();
         let mut lookup = Lookup::default();
         let undated = Location {
             key: *key,

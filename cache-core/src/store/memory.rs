@@ -3,20 +3,18 @@
 use std::collections::BTreeMap;
 use std::sync::Mutex;
 
-use chrono::NaiveDate;
-
-use super::{CacheStore, EntryInfo, Found, Location, StoreError, lock};
+use super::{CacheStore, EntryInfo, Found, Location, LookupScope, StoreError, lock};
 use crate::Key;
 
 /// A store in process memory, for tests and for callers that want memoization without disk.
 ///
 /// ```
-/// use cache_core::{CacheStore, Key, Location, MemoryStore};
+/// use cache_core::{CacheStore, Key, Location, LookupScope, MemoryStore};
 /// let store = MemoryStore::new(false);
 /// let location = Location { key: Key::new("f", &1u8).unwrap(), date: None };
 /// store.put(&location, b"bytes").unwrap();
-/// let today = chrono::Utc::now().date_naive();
-/// let found = store.get(&location.key, today, today).unwrap().unwrap();
+/// let scope = LookupScope::new(chrono::Utc::now(), chrono::TimeDelta::days(7));
+/// let found = store.get(&location.key, scope).unwrap().unwrap();
 /// assert_eq!(found.bytes, b"bytes");
 /// assert_eq!(store.entries().unwrap().len(), 1);
 /// ```
@@ -48,14 +46,10 @@ impl CacheStore for MemoryStore {
         self.dated
     }
 
-    fn get(
-        &self,
-        key: &Key,
-        newest: NaiveDate,
-        oldest: NaiveDate,
-    ) -> Result<Option<Found>, StoreError> {
+    fn get(&self, key: &Key, scope: LookupScope) -> Result<Option<Found>, StoreError> {
         let entries = lock(&self.entries);
         let found = if self.dated {
+            let (newest, oldest) = scope.days();
             if oldest > newest {
                 return Ok(None);
             }

@@ -6,7 +6,7 @@ use std::io;
 use std::path::PathBuf;
 use std::sync::{Mutex, MutexGuard};
 
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::{DateTime, NaiveDate, TimeDelta, Utc};
 
 use crate::Key;
 use crate::root::RootError;
@@ -30,6 +30,52 @@ pub struct Location {
     pub key: Key,
     /// The UTC day (see above).
     pub date: Option<NaiveDate>,
+}
+
+/// What a lookup is for: an entry that is still fresh at `now`, that is, created less than `ttl`
+/// before it. This is what a backend is told, rather than where to look: [`FsStore`] turns it
+/// into the day folders to probe ([`LookupScope::days`]); a remote backend that expires entries
+/// itself may ignore it.
+///
+/// The scope lets a store skip what cannot be fresh; it does not make the store the judge of
+/// freshness. The memoizer checks every entry's age against its header, so a store may return
+/// an older entry (it is then an expired miss), but must not pass over a fresh one.
+///
+/// ```
+/// use cache_core::LookupScope;
+/// use chrono::{NaiveDate, TimeDelta, TimeZone, Utc};
+/// let now = Utc.with_ymd_and_hms(2025, 7, 3, 8, 0, 0).unwrap();
+/// let scope = LookupScope::new(now, TimeDelta::days(2));
+/// let day = |d| NaiveDate::from_ymd_opt(2025, 7, d).unwrap();
+/// // Created after 2025-07-01 08:00: filed under the 1st, 2nd or 3rd.
+/// assert_eq!(scope.days(), (day(3), day(1)));
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct LookupScope {
+    /// The time of the lookup (the memoizer's clock).
+    pub now: DateTime<Utc>,
+    /// How old a fresh entry may be (exclusive).
+    pub ttl: TimeDelta,
+}
+
+impl LookupScope {
+    /// Entries fresh at `now` under `ttl`.
+    pub fn new(now: DateTime<Utc>, ttl: TimeDelta) -> LookupScope {
+        LookupScope { now, ttl }
+    }
+
+    /// The UTC days a fresh entry can be filed under, as (newest, oldest), both inclusive: the
+    /// day of `now` back to the day of `now - ttl` (`ttl_days + 1` days; all days back to
+    /// [`NaiveDate::MIN`] when `now - ttl` is out of range). For stores that file entries by day
+    /// ([`Location::date`]); `oldest > newest` (a negative TTL) is an empty window.
+    pub fn days(&self) -> (NaiveDate, NaiveDate) {
+        let oldest = self
+            .now
+            .checked_sub_signed(self.ttl)
+            .map_or(NaiveDate::MIN, |t| t.date_naive());
+        (self.now.date_naive(), oldest)
+    }
 }
 
 /// The raw bytes of an entry and where they were found.
@@ -178,18 +224,13 @@ pub trait CacheStore: Send + Sync + fmt::Debug {
     /// Whether entries are filed by day (`Location::date` is `Some`).
     fn dated(&self) -> bool;
 
-    /// The entry for `key` in the newest day folder from `newest` back to `oldest` (inclusive)
-    /// that holds one. An undated store ignores the days and looks in its single place.
-    /// `Ok(None)` is a plain miss.
+    /// The newest entry for `key` that may be fresh in `scope`, if any; `Ok(None)` is a plain
+    /// miss. A dated store looks in the days of [`LookupScope::days`], newest first; an undated
+    /// store looks in its single place.
     ///
     /// # Errors
-    /// An I/O failure other than "not found".
-    fn get(
-        &self,
-        key: &Key,
-        newest: NaiveDate,
-        oldest: NaiveDate,
-    ) -> Result<Option<Found>, StoreError>;
+    /// A failure other than "not found".
+    fn get(&self, key: &Key, scope: LookupScope) -> Result<Option<Found>, StoreError>;
 
     /// Like [`CacheStore::get`], also reporting entry paths found occupied by something that is
     /// not a regular file (the filesystem store then looks at a fallback position, see
@@ -197,14 +238,9 @@ pub trait CacheStore: Send + Sync + fmt::Debug {
     ///
     /// # Errors
     /// As [`CacheStore::get`].
-    fn lookup(
-        &self,
-        key: &Key,
-        newest: NaiveDate,
-        oldest: NaiveDate,
-    ) -> Result<Lookup, StoreError> {
+    fn lookup(&self, key: &Key, scope: LookupScope) -> Result<Lookup, StoreError> {
         Ok(Lookup {
-            found: self.get(key, newest, oldest)?,
+            found: self.get(key, scope)?,
             obstructions: Vec::new(),
         })
     }

@@ -54,8 +54,8 @@ pub use settings::{
     parse_bool,
 };
 pub use store::{
-    CacheStore, EntryInfo, Found, FsStore, Location, Lookup, LookupScope, MemoryStore, Obstruction,
-    StoreError,
+    CacheStore, EntryInfo, Found, FsStore, Location, Lookup, LookupScope, Maintenance, MemoryStore,
+    Obstruction, Pruned, StoreError, Usage,
 };
 
 pub use cache_layout;

@@ -1,8 +1,13 @@
-//! The `CacheStore` contract, run against both stores of this crate: what a lookup scope lets a
-//! store return.
+//! The `CacheStore` contract, run against both stores of this crate and a minimal backend: what
+//! a lookup scope lets a store return, and which maintenance each store answers or declines.
+
+use std::sync::Arc;
 
 use cache_core::cache_layout::{CACHEDIR_TAG_CONTENT, Layout, LayoutOptions};
-use cache_core::{CacheStore, FsStore, Key, Location, LookupScope, MemoryStore};
+use cache_core::{
+    Cache, CacheSettings, CacheStore, Found, FsStore, Key, Location, LookupScope, Maintenance,
+    ManualClock, MemoryStore, Pruned, StoreError, Usage, codec,
+};
 use chrono::{DateTime, NaiveDate, TimeDelta, TimeZone, Utc};
 
 fn now() -> DateTime<Utc> {
@@ -90,4 +95,150 @@ fn an_undated_store_ignores_the_days_of_the_scope() {
         assert_eq!(found.bytes, b"written long ago", "{name}");
         assert_eq!(found.location.date, None, "{name}");
     }
+}
+
+/// A backend that implements only what the memoizer needs, as a new remote store would start.
+#[derive(Debug, Default)]
+struct Minimal {
+    entries: std::sync::Mutex<std::collections::HashMap<Key, Vec<u8>>>,
+}
+
+impl CacheStore for Minimal {
+    fn dated(&self) -> bool {
+        false
+    }
+
+    fn get(&self, key: &Key, _scope: LookupScope) -> Result<Option<Found>, StoreError> {
+        let entries = self.entries.lock().unwrap();
+        Ok(entries.get(key).map(|bytes| Found {
+            location: Location {
+                key: *key,
+                date: None,
+            },
+            bytes: bytes.clone(),
+        }))
+    }
+
+    fn put(&self, location: &Location, bytes: &[u8]) -> Result<(), StoreError> {
+        let mut entries = self.entries.lock().unwrap();
+        entries.insert(location.key, bytes.to_vec());
+        Ok(())
+    }
+}
+
+fn entry(key: &Key, created: DateTime<Utc>) -> Vec<u8> {
+    codec::encode(key, &"value".to_owned(), created, false).unwrap()
+}
+
+#[test]
+fn a_store_declines_the_maintenance_it_does_not_implement() {
+    let store = Minimal::default();
+    let key = Key::new("f", &3u8).unwrap();
+    let location = Location { key, date: None };
+    let scope = LookupScope::new(now(), TimeDelta::days(7));
+    let declined = [
+        (store.entries().map(drop), Maintenance::Entries),
+        (store.remove(&location).map(drop), Maintenance::Remove),
+        (store.usage().map(drop), Maintenance::Usage),
+        (store.prune(scope).map(drop), Maintenance::Prune),
+    ];
+    for (result, expected) in declined {
+        let error = result.unwrap_err();
+        assert!(
+            matches!(error, StoreError::Unsupported { operation } if operation == expected),
+            "{error:?}"
+        );
+        assert!(!error.stops_caching(), "{error}");
+        assert!(
+            error.to_string().starts_with("this store does not "),
+            "{error}"
+        );
+    }
+    // The memoizer needs none of it.
+    let cache = Cache::with_store(store, &CacheSettings::default())
+        .with_clock(Arc::new(ManualClock::new(now())));
+    assert_eq!(cache.memoize("f", &3u8, || 9), 9);
+    assert_eq!(cache.memoize::<_, i32, _>("f", &3u8, || unreachable!()), 9);
+    assert_eq!(cache.stats().hits, 1);
+}
+
+#[test]
+fn the_memory_store_answers_all_maintenance() {
+    let store = MemoryStore::new(true);
+    let ttl = TimeDelta::days(7);
+    let (fresh, old, corrupt) = (
+        Key::new("f", &"fresh").unwrap(),
+        Key::new("f", &"old").unwrap(),
+        Key::new("f", &"corrupt").unwrap(),
+    );
+    let fresh_bytes = entry(&fresh, now() - TimeDelta::days(1));
+    let old_bytes = entry(&old, now() - ttl);
+    put(&store, fresh, day(9), &fresh_bytes);
+    put(&store, old, day(3), &old_bytes);
+    put(&store, corrupt, day(9), b"not an entry");
+
+    let total = (fresh_bytes.len() + old_bytes.len() + b"not an entry".len()) as u64;
+    assert_eq!(
+        store.usage().unwrap(),
+        Usage {
+            entries: 3,
+            bytes: total
+        }
+    );
+    assert_eq!(
+        store.usage().unwrap(),
+        Usage::of_entries(&store.entries().unwrap())
+    );
+
+    // Exactly at the TTL is expired, as for the memoizer; an entry that does not verify can
+    // never be a hit.
+    let pruned = store.prune(LookupScope::new(now(), ttl)).unwrap();
+    assert_eq!(
+        pruned,
+        Pruned::Removed {
+            entries: 2,
+            bytes: (old_bytes.len() + b"not an entry".len()) as u64
+        }
+    );
+    let left = store.entries().unwrap();
+    assert_eq!(left.len(), 1);
+    assert_eq!(left[0].location.key, fresh);
+    assert!(store.remove(&left[0].location).unwrap());
+    assert_eq!(store.usage().unwrap(), Usage::default());
+}
+
+#[test]
+fn the_filesystem_store_measures_its_namespace_and_leaves_pruning_to_cache_evict() {
+    let (dir, stores) = stores(true);
+    let (_, store) = stores.into_iter().find(|(name, _)| *name == "fs").unwrap();
+    let key = Key::new("f", &4u8).unwrap();
+    let old_bytes = entry(&key, now() - TimeDelta::days(30));
+    put(store.as_ref(), key, day(1), &old_bytes);
+    put(
+        store.as_ref(),
+        Key::new("f", &5u8).unwrap(),
+        day(9),
+        b"12345",
+    );
+    // Another version's entry is not this store's.
+    let other = dir.path().join("0.0.9-f1/2025/07/09");
+    std::fs::create_dir_all(&other).unwrap();
+    std::fs::write(other.join(format!("{}.bin", "ab".repeat(32))), b"other").unwrap();
+
+    let usage = store.usage().unwrap();
+    assert_eq!(
+        usage,
+        Usage {
+            entries: 2,
+            bytes: old_bytes.len() as u64 + 5
+        }
+    );
+    assert_eq!(usage, Usage::of_entries(&store.entries().unwrap()));
+
+    let scope = LookupScope::new(now(), TimeDelta::days(7));
+    assert_eq!(
+        store.prune(scope).unwrap(),
+        Pruned::External { by: "cache-evict" }
+    );
+    assert_eq!(store.usage().unwrap(), usage, "pruning is not this store's");
 }

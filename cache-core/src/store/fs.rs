@@ -11,7 +11,8 @@ use cache_layout::{Layout, LayoutOptions, PathKind};
 use chrono::{DateTime, NaiveDate, Utc};
 
 use super::{
-    CacheStore, EntryInfo, Found, Location, Lookup, LookupScope, Obstruction, StoreError, lock,
+    CacheStore, EntryInfo, Found, Location, Lookup, LookupScope, Obstruction, Pruned, StoreError,
+    Usage, lock,
 };
 use crate::Key;
 use crate::codec::{self, HEADER_LEN};
@@ -66,6 +67,12 @@ enum Placed {
 /// Reads never block and never balloon: entries are opened with [`fsread::open_regular`]
 /// (non-blocking, no symlink followed, regular files only), the header is read first and only
 /// the length it declares (at most [`codec::MAX_ENTRY_LEN`]) is read after it.
+///
+/// **Maintenance.** It lists ([`CacheStore::entries`]), removes ([`CacheStore::remove`]) and
+/// measures ([`CacheStore::usage`]) the entries of its version namespace. Pruning it answers
+/// with [`Pruned::External`]: `cache-evict` prunes a filesystem cache, by whole day folders and
+/// across every version namespace of the root, under the root's ownership rules, which a
+/// per-namespace store cannot do; this crate cannot call it (`cache-evict` depends on it).
 ///
 /// **Obstructions.** When something that is not a regular file (a folder, a FIFO, a symbolic
 /// link, …) sits at an entry's path, it is left alone — never read, removed or renamed — and the
@@ -693,5 +700,16 @@ impl CacheStore for FsStore {
             }
         }
         Ok(out)
+    }
+
+    fn usage(&self) -> Result<Usage, StoreError> {
+        Ok(Usage::of_entries(&self.entries()?))
+    }
+
+    /// Does nothing and says who prunes a filesystem cache: `cache-evict` (see the type's
+    /// documentation).
+    fn prune(&self, scope: LookupScope) -> Result<Pruned, StoreError> {
+        let _ = scope;
+        Ok(Pruned::External { by: "cache-evict" })
     }
 }

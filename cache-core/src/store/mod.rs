@@ -287,7 +287,7 @@ impl StoreError {
 }
 
 /// The root's own error becomes [`StoreError::Root`] unchanged (path, source, message): the store
-/// depends on [`crate::root`], never the other way round.
+/// depends on the root module (`root.rs`), never the other way round.
 impl From<RootError> for StoreError {
     fn from(error: RootError) -> StoreError {
         let RootError { path, source } = error;

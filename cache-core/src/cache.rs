@@ -6,12 +6,12 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, OnceLock};
 
 use cache_layout::Layout;
-use chrono::{DateTime, NaiveDate, TimeDelta, Utc};
+use chrono::TimeDelta;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 use crate::codec::{self, EncodeError};
-use crate::store::{CacheStore, FsStore, Location, Obstruction, StoreError};
+use crate::store::{CacheStore, FsStore, Location, LookupScope, Obstruction, StoreError};
 use crate::{CacheSettings, Clock, Key, SystemClock};
 
 /// Why [`Cache::put`] stored nothing. [`Cache::memoize`] never surfaces these.
@@ -309,23 +309,16 @@ impl Cache {
         }
     }
 
-    /// The days a lookup must consider, newest first: today (UTC) back to the day of
-    /// `now - ttl` (`ttl_days + 1` days).
-    fn lookup_window(enabled: &Enabled, now: DateTime<Utc>) -> (NaiveDate, NaiveDate) {
-        let oldest = now
-            .checked_sub_signed(enabled.ttl)
-            .map_or(NaiveDate::MIN, |t| t.date_naive());
-        (now.date_naive(), oldest)
-    }
-
     /// The value stored under `key`, if there is a fresh, intact entry of type `T`.
     /// Absent, expired, corrupt, foreign-typed and unreadable entries all give `None`.
     pub fn get<T: DeserializeOwned>(&self, key: &Key) -> Option<T> {
         let enabled = self.active()?;
         let c = &self.counters;
         let now = self.clock.now();
-        let (newest, oldest) = Self::lookup_window(enabled, now);
-        let lookup = match enabled.store.lookup(key, newest, oldest) {
+        // The store is told which entries may be fresh, not where to look: day folders are the
+        // filesystem store's concern.
+        let scope = LookupScope::new(now, enabled.ttl);
+        let lookup = match enabled.store.lookup(key, scope) {
             Ok(lookup) => lookup,
             Err(error) => {
                 tracing::debug!(%key, %error, "cache miss: lookup failed");

@@ -7,6 +7,9 @@
 //! * [`CacheStore`]: [`FsStore`] (files laid out by [`cache_layout`], atomic temp-file +
 //!   no-replace rename writes, reads that never block on a FIFO nor follow a link, a fallback
 //!   position when something that is not a file blocks an entry's path) and [`MemoryStore`].
+//!   Lookups get a [`LookupScope`] (the time and the TTL), not a filesystem's day folders; the
+//!   [`Maintenance`] a store does not answer (listing, removing, [`Usage`], pruning) it declines
+//!   with [`StoreError::Unsupported`]; [`Pruned`] says who prunes a store that answers.
 //! * [`Cache`]: the memoizer, with TTL, counters ([`CacheStats`]) and an injectable [`Clock`].
 //! * [`CacheSettings`]: `[tool.pycodetags.cache]` from `pyproject.toml` and `PYCODETAGS_CACHE_*`;
 //!   [`parse_bool`], the one way booleans are read from the environment;
@@ -46,15 +49,16 @@ pub use clock::{Clock, ManualClock, SystemClock};
 pub use codec::{CACHE_FORMAT, DecodeError, EncodeError, MAX_ENTRY_LEN};
 pub use key::{KEY_DOMAIN, Key, KeyError};
 pub use root::{
-    PYPROJECT, ROOT_DIR_NAME, RootState, find_pyproject, init_root, inspect_root, is_our_cache,
-    repair_tag,
+    PYPROJECT, ROOT_DIR_NAME, RootError, RootState, find_pyproject, init_root, inspect_root,
+    is_our_cache, repair_tag,
 };
 pub use settings::{
     CacheSettings, ENV_PREFIX, PlacementError, SECTION, SettingsError, check_root_placement,
     parse_bool,
 };
 pub use store::{
-    CacheStore, EntryInfo, Found, FsStore, Location, Lookup, MemoryStore, Obstruction, StoreError,
+    CacheStore, EntryInfo, Found, FsStore, Location, Lookup, LookupScope, Maintenance, MemoryStore,
+    Obstruction, Pruned, StoreError, Usage,
 };
 
 pub use cache_layout;

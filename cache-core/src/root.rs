@@ -15,7 +15,6 @@ use cache_layout::{
 };
 
 use crate::fsread::{self, ReadError};
-use crate::store::StoreError;
 
 /// Name of the cache folder placed beside the project's `pyproject.toml` (upstream's name).
 pub const ROOT_DIR_NAME: &str = ".pycodetags_cache";
@@ -26,6 +25,33 @@ pub const PYPROJECT: &str = "pyproject.toml";
 const MAX_TAG_LEN: u64 = 64 * 1024;
 /// How often [`inspect_root`] reads the tag again when it appears during the inspection.
 const MAX_LOOKS: u32 = 3;
+
+/// Why [`init_root`] did not make a folder a cache root: a folder or marker file that cannot be
+/// created, or a folder refused because it is not ours (the message then says why and what to
+/// do).
+///
+/// Its own type rather than [`crate::StoreError`], so that this module depends on no store: the
+/// filesystem store calls [`init_root`] and turns this into [`crate::StoreError::Root`] (same
+/// path, same error, same message), and whoever else makes a root needs no store error.
+#[derive(Debug, thiserror::Error)]
+#[error("cannot create the cache root {}: {source}", path.display())]
+#[non_exhaustive]
+pub struct RootError {
+    /// The root, or the marker file that failed.
+    pub path: PathBuf,
+    /// The OS error; for a refused folder, an error whose message names the folder, the first
+    /// path in it that is not ours, and what to do.
+    pub source: io::Error,
+}
+
+impl RootError {
+    fn new(path: &Path, source: io::Error) -> RootError {
+        RootError {
+            path: path.to_owned(),
+            source,
+        }
+    }
+}
 
 /// What a folder meant as a cache root holds, as [`inspect_root`] finds it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -187,8 +213,9 @@ pub fn find_pyproject(start: &Path) -> Option<PathBuf> {
 /// * A folder holding anything that is not ours, or not a folder at all: writes nothing.
 ///
 /// # Errors
-/// [`StoreError::Root`] when the folder or a marker cannot be created, or the folder is refused
-/// (the error then says why and what to do).
+/// [`RootError`] when the folder or a marker cannot be created, or the folder is refused (the
+/// error then says why and what to do). The filesystem store passes it on as
+/// [`crate::StoreError::Root`].
 ///
 /// ```
 /// let dir = tempfile::tempdir()?;
@@ -204,28 +231,17 @@ pub fn find_pyproject(start: &Path) -> Option<PathBuf> {
 /// assert_eq!(std::fs::read_dir(&home)?.count(), 1); // nothing written
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
-pub fn init_root(root: &Path) -> Result<(), StoreError> {
-    let refuse = |message: String| StoreError::Root {
-        path: root.to_owned(),
-        source: io::Error::other(message),
-    };
-    let state = inspect_root(root).map_err(|source| StoreError::Root {
-        path: root.to_owned(),
-        source,
-    })?;
+pub fn init_root(root: &Path) -> Result<(), RootError> {
+    let refuse = |message: String| RootError::new(root, io::Error::other(message));
+    let state = inspect_root(root).map_err(|source| RootError::new(root, source))?;
     match state {
         RootState::Missing | RootState::Empty | RootState::Ours => {
-            fs::create_dir_all(root).map_err(|source| StoreError::Root {
-                path: root.to_owned(),
-                source,
-            })?;
+            fs::create_dir_all(root).map_err(|source| RootError::new(root, source))?;
             create_marker(&root.join(CACHEDIR_TAG), CACHEDIR_TAG_CONTENT)?;
         }
         RootState::RepairableTag => {
-            write_tag_atomically(root).map_err(|source| StoreError::Root {
-                path: root.join(CACHEDIR_TAG),
-                source,
-            })?;
+            write_tag_atomically(root)
+                .map_err(|source| RootError::new(&root.join(CACHEDIR_TAG), source))?;
         }
         RootState::Foreign { example } => {
             return Err(refuse(format!(
@@ -321,7 +337,7 @@ fn write_tag_atomically(root: &Path) -> io::Result<()> {
     )
 }
 
-fn create_marker(path: &Path, content: &str) -> Result<(), StoreError> {
+fn create_marker(path: &Path, content: &str) -> Result<(), RootError> {
     let result = OpenOptions::new()
         .write(true)
         .create_new(true)
@@ -330,9 +346,6 @@ fn create_marker(path: &Path, content: &str) -> Result<(), StoreError> {
     match result {
         Ok(()) => Ok(()),
         Err(e) if e.kind() == io::ErrorKind::AlreadyExists => Ok(()),
-        Err(source) => Err(StoreError::Root {
-            path: path.to_owned(),
-            source,
-        }),
+        Err(source) => Err(RootError::new(path, source)),
     }
 }

@@ -80,7 +80,9 @@ fn mkfifo(path: &Path) {
     assert!(status.success(), "mkfifo {path:?}");
 }
 
-fn assert_refused(err: StoreError, root: &Path, example: &Path) {
+fn assert_refused(err: impl Into<StoreError>, root: &Path, example: &Path) {
+    // `init_root` returns a `RootError`; the store passes it on as this same `StoreError::Root`.
+    let err: StoreError = err.into();
     let StoreError::Root { path, source } = &err else {
         panic!("expected StoreError::Root, got {err:?}");
     };

@@ -10,7 +10,10 @@ use std::sync::{Mutex, OnceLock};
 use cache_layout::{Layout, LayoutOptions, PathKind};
 use chrono::{DateTime, NaiveDate, Utc};
 
-use super::{CacheStore, EntryInfo, Found, Location, Lookup, Obstruction, StoreError, lock};
+use super::{
+    CacheStore, EntryInfo, Found, Location, Lookup, LookupScope, Obstruction, Pruned, StoreError,
+    Usage, lock,
+};
 use crate::Key;
 use crate::codec::{self, HEADER_LEN};
 use crate::fsread::{self, ReadError};
@@ -65,6 +68,12 @@ enum Placed {
 /// (non-blocking, no symlink followed, regular files only), the header is read first and only
 /// the length it declares (at most [`codec::MAX_ENTRY_LEN`]) is read after it.
 ///
+/// **Maintenance.** It lists ([`CacheStore::entries`]), removes ([`CacheStore::remove`]) and
+/// measures ([`CacheStore::usage`]) the entries of its version namespace. Pruning it answers
+/// with [`Pruned::External`]: `cache-evict` prunes a filesystem cache, by whole day folders and
+/// across every version namespace of the root, under the root's ownership rules, which a
+/// per-namespace store cannot do; this crate cannot call it (`cache-evict` depends on it).
+///
 /// **Obstructions.** When something that is not a regular file (a folder, a FIFO, a symbolic
 /// link, …) sits at an entry's path, it is left alone — never read, removed or renamed — and the
 /// entry uses a *fallback position* that is still valid in `cache-layout`'s grammar, so one
@@ -78,7 +87,7 @@ enum Placed {
 /// [`Lookup::obstructions`]), so normal lookups cost what they always did.
 ///
 /// ```
-/// use cache_core::{CacheStore, FsStore, Key, Location};
+/// use cache_core::{CacheStore, FsStore, Key, Location, LookupScope};
 /// use cache_core::cache_layout::{Layout, LayoutOptions};
 /// let dir = tempfile::tempdir().unwrap();
 /// // A tagged root: an untagged folder holding anything is not ours to write into.
@@ -91,7 +100,8 @@ enum Placed {
 /// // A folder where the entry should be: the entry goes to the undated position instead.
 /// std::fs::create_dir_all(store.path_of(&location)).unwrap();
 /// store.put(&location, b"entry bytes").unwrap();
-/// let lookup = store.lookup(&location.key, day, day).unwrap();
+/// let noon = day.and_hms_opt(12, 0, 0).unwrap().and_utc();
+/// let lookup = store.lookup(&location.key, LookupScope::new(noon, chrono::TimeDelta::hours(1))).unwrap();
 /// assert_eq!(lookup.obstructions[0].kind, "directory");
 /// assert_eq!(lookup.found.unwrap().location.date, None);
 /// assert!(store.path_of(&location).is_dir(), "the folder is left alone");
@@ -510,21 +520,14 @@ impl CacheStore for FsStore {
         self.layout.options().date_subfolders
     }
 
-    fn get(
-        &self,
-        key: &Key,
-        newest: NaiveDate,
-        oldest: NaiveDate,
-    ) -> Result<Option<Found>, StoreError> {
-        Ok(self.lookup(key, newest, oldest)?.found)
+    fn get(&self, key: &Key, scope: LookupScope) -> Result<Option<Found>, StoreError> {
+        Ok(self.lookup(key, scope)?.found)
     }
 
-    fn lookup(
-        &self,
-        key: &Key,
-        newest: NaiveDate,
-        oldest: NaiveDate,
-    ) -> Result<Lookup, StoreError> {
+    fn lookup(&self, key: &Key, scope: LookupScope) -> Result<Lookup, StoreError> {
+        // The day folders are this store's business: the scope says which entries may be fresh,
+        // and here that becomes the folders that can hold them.
+        let (newest, oldest) = scope.days();
         let mut lookup = Lookup::default();
         let undated = Location {
             key: *key,
@@ -697,5 +700,16 @@ impl CacheStore for FsStore {
             }
         }
         Ok(out)
+    }
+
+    fn usage(&self) -> Result<Usage, StoreError> {
+        Ok(Usage::of_entries(&self.entries()?))
+    }
+
+    /// Does nothing and says who prunes a filesystem cache: `cache-evict` (see the type's
+    /// documentation).
+    fn prune(&self, scope: LookupScope) -> Result<Pruned, StoreError> {
+        let _ = scope;
+        Ok(Pruned::External { by: "cache-evict" })
     }
 }

@@ -3,20 +3,23 @@
 use std::collections::BTreeMap;
 use std::sync::Mutex;
 
-use chrono::NaiveDate;
-
-use super::{CacheStore, EntryInfo, Found, Location, StoreError, lock};
+use super::{CacheStore, EntryInfo, Found, Location, LookupScope, Pruned, StoreError, Usage, lock};
 use crate::Key;
+use crate::codec;
 
 /// A store in process memory, for tests and for callers that want memoization without disk.
 ///
+/// It answers all maintenance: [`CacheStore::entries`], [`CacheStore::remove`],
+/// [`CacheStore::usage`] and [`CacheStore::prune`] (by the creation time in each entry's
+/// header).
+///
 /// ```
-/// use cache_core::{CacheStore, Key, Location, MemoryStore};
+/// use cache_core::{CacheStore, Key, Location, LookupScope, MemoryStore};
 /// let store = MemoryStore::new(false);
 /// let location = Location { key: Key::new("f", &1u8).unwrap(), date: None };
 /// store.put(&location, b"bytes").unwrap();
-/// let today = chrono::Utc::now().date_naive();
-/// let found = store.get(&location.key, today, today).unwrap().unwrap();
+/// let scope = LookupScope::new(chrono::Utc::now(), chrono::TimeDelta::days(7));
+/// let found = store.get(&location.key, scope).unwrap().unwrap();
 /// assert_eq!(found.bytes, b"bytes");
 /// assert_eq!(store.entries().unwrap().len(), 1);
 /// ```
@@ -48,14 +51,10 @@ impl CacheStore for MemoryStore {
         self.dated
     }
 
-    fn get(
-        &self,
-        key: &Key,
-        newest: NaiveDate,
-        oldest: NaiveDate,
-    ) -> Result<Option<Found>, StoreError> {
+    fn get(&self, key: &Key, scope: LookupScope) -> Result<Option<Found>, StoreError> {
         let entries = lock(&self.entries);
         let found = if self.dated {
+            let (newest, oldest) = scope.days();
             if oldest > newest {
                 return Ok(None);
             }
@@ -102,5 +101,33 @@ impl CacheStore for MemoryStore {
                 path: None,
             })
             .collect())
+    }
+
+    fn usage(&self) -> Result<Usage, StoreError> {
+        let entries = lock(&self.entries);
+        Ok(Usage {
+            entries: entries.len() as u64,
+            bytes: entries.values().map(|bytes| bytes.len() as u64).sum(),
+        })
+    }
+
+    /// Removes every entry that can never be a hit again: past the TTL by the creation time in
+    /// its header (the memoizer's own rule, age ≥ TTL), or with a header that does not verify.
+    /// Memory has no modification times, so the header is the only age there is.
+    fn prune(&self, scope: LookupScope) -> Result<Pruned, StoreError> {
+        let (mut removed, mut bytes) = (0, 0);
+        lock(&self.entries).retain(|_, entry| {
+            let fresh = codec::read_header(entry)
+                .is_ok_and(|header| scope.now - header.created < scope.ttl);
+            if !fresh {
+                removed += 1;
+                bytes += entry.len() as u64;
+            }
+            fresh
+        });
+        Ok(Pruned::Removed {
+            entries: removed,
+            bytes,
+        })
     }
 }

@@ -6,9 +6,10 @@ use std::io;
 use std::path::PathBuf;
 use std::sync::{Mutex, MutexGuard};
 
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::{DateTime, NaiveDate, TimeDelta, Utc};
 
 use crate::Key;
+use crate::root::RootError;
 
 mod fs;
 mod memory;
@@ -29,6 +30,52 @@ pub struct Location {
     pub key: Key,
     /// The UTC day (see above).
     pub date: Option<NaiveDate>,
+}
+
+/// What a lookup is for: an entry that is still fresh at `now`, that is, created less than `ttl`
+/// before it. This is what a backend is told, rather than where to look: [`FsStore`] turns it
+/// into the day folders to probe ([`LookupScope::days`]); a remote backend that expires entries
+/// itself may ignore it.
+///
+/// The scope lets a store skip what cannot be fresh; it does not make the store the judge of
+/// freshness. The memoizer checks every entry's age against its header, so a store may return
+/// an older entry (it is then an expired miss), but must not pass over a fresh one.
+///
+/// ```
+/// use cache_core::LookupScope;
+/// use chrono::{NaiveDate, TimeDelta, TimeZone, Utc};
+/// let now = Utc.with_ymd_and_hms(2025, 7, 3, 8, 0, 0).unwrap();
+/// let scope = LookupScope::new(now, TimeDelta::days(2));
+/// let day = |d| NaiveDate::from_ymd_opt(2025, 7, d).unwrap();
+/// // Created after 2025-07-01 08:00: filed under the 1st, 2nd or 3rd.
+/// assert_eq!(scope.days(), (day(3), day(1)));
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct LookupScope {
+    /// The time of the lookup (the memoizer's clock).
+    pub now: DateTime<Utc>,
+    /// How old a fresh entry may be (exclusive).
+    pub ttl: TimeDelta,
+}
+
+impl LookupScope {
+    /// Entries fresh at `now` under `ttl`.
+    pub fn new(now: DateTime<Utc>, ttl: TimeDelta) -> LookupScope {
+        LookupScope { now, ttl }
+    }
+
+    /// The UTC days a fresh entry can be filed under, as (newest, oldest), both inclusive: the
+    /// day of `now` back to the day of `now - ttl` (`ttl_days + 1` days; all days back to
+    /// [`NaiveDate::MIN`] when `now - ttl` is out of range). For stores that file entries by day
+    /// ([`Location::date`]); `oldest > newest` (a negative TTL) is an empty window.
+    pub fn days(&self) -> (NaiveDate, NaiveDate) {
+        let oldest = self
+            .now
+            .checked_sub_signed(self.ttl)
+            .map_or(NaiveDate::MIN, |t| t.date_naive());
+        (self.now.date_naive(), oldest)
+    }
 }
 
 /// The raw bytes of an entry and where they were found.
@@ -88,6 +135,82 @@ pub struct EntryInfo {
     pub path: Option<PathBuf>,
 }
 
+/// The maintenance a store may answer: listing, removing, measuring and pruning entries. The
+/// memoizer needs none of them (it only looks up and puts); they are for eviction, statistics
+/// and tools. A store answers each through its [`CacheStore`] method, or declines with
+/// [`StoreError::Unsupported`] naming the operation — the default of every such method, so a
+/// new backend declines whatever it does not implement rather than pretending to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Maintenance {
+    /// [`CacheStore::entries`].
+    Entries,
+    /// [`CacheStore::remove`].
+    Remove,
+    /// [`CacheStore::usage`].
+    Usage,
+    /// [`CacheStore::prune`].
+    Prune,
+}
+
+impl fmt::Display for Maintenance {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Maintenance::Entries => "list its entries",
+            Maintenance::Remove => "remove entries",
+            Maintenance::Usage => "measure its usage",
+            Maintenance::Prune => "prune expired entries",
+        })
+    }
+}
+
+/// How much a store holds, as [`CacheStore::usage`] reports it.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Usage {
+    /// Number of entries.
+    pub entries: u64,
+    /// Their total size in bytes.
+    pub bytes: u64,
+}
+
+impl Usage {
+    /// The usage of a listing, for stores that answer [`CacheStore::usage`] by listing.
+    ///
+    /// ```
+    /// use cache_core::{CacheStore, Key, Location, MemoryStore, Usage};
+    /// let store = MemoryStore::new(false);
+    /// store.put(&Location { key: Key::new("f", &()).unwrap(), date: None }, b"12345").unwrap();
+    /// assert_eq!(Usage::of_entries(&store.entries().unwrap()), Usage { entries: 1, bytes: 5 });
+    /// ```
+    pub fn of_entries(entries: &[EntryInfo]) -> Usage {
+        Usage {
+            entries: entries.len() as u64,
+            bytes: entries.iter().map(|e| e.len).sum(),
+        }
+    }
+}
+
+/// What [`CacheStore::prune`] did: each answer says who takes care of expired entries.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Pruned {
+    /// The store removed the entries that can no longer be hits.
+    Removed {
+        /// Entries removed.
+        entries: u64,
+        /// Their total size in bytes.
+        bytes: u64,
+    },
+    /// Nothing to do: the backend expires entries by itself (a remote store that sets a
+    /// time-to-live on every entry it writes).
+    SelfExpiring,
+    /// Another component prunes this store, and the store did nothing; run that instead.
+    External {
+        /// Who (for [`FsStore`]: `"cache-evict"`, which walks the whole cache root).
+        by: &'static str,
+    },
+}
+
 /// A store failure. The memoizer never passes these on: it logs them and recomputes.
 ///
 /// Non-exhaustive: a remote backend adds failures a filesystem has not. Ask
@@ -131,6 +254,13 @@ pub enum StoreError {
         /// credentials), as opposed to one failed operation.
         fatal: bool,
     },
+    /// The store does not answer this maintenance operation (see [`Maintenance`]); nothing was
+    /// done. Not a failure of the store: caching goes on.
+    #[error("this store does not {operation}")]
+    Unsupported {
+        /// The operation declined.
+        operation: Maintenance,
+    },
 }
 
 impl StoreError {
@@ -149,8 +279,19 @@ impl StoreError {
         match self {
             StoreError::Root { .. } => true,
             StoreError::Backend { fatal, .. } => *fatal,
-            StoreError::Io { .. } | StoreError::Obstructed { .. } => false,
+            StoreError::Io { .. }
+            | StoreError::Obstructed { .. }
+            | StoreError::Unsupported { .. } => false,
         }
+    }
+}
+
+/// The root's own error becomes [`StoreError::Root`] unchanged (path, source, message): the store
+/// depends on the root module (`root.rs`), never the other way round.
+impl From<RootError> for StoreError {
+    fn from(error: RootError) -> StoreError {
+        let RootError { path, source } = error;
+        StoreError::Root { path, source }
     }
 }
 
@@ -164,22 +305,23 @@ fn join(obstructions: &[Obstruction]) -> String {
 
 /// Storage for encoded entries. Implementations must be safe to share between threads; the
 /// filesystem store is also safe to share between processes.
+///
+/// The memoizer needs [`CacheStore::dated`], [`CacheStore::get`] (or [`CacheStore::lookup`])
+/// and [`CacheStore::put`]; a backend implements those. The [`Maintenance`] methods
+/// ([`CacheStore::entries`], [`CacheStore::remove`], [`CacheStore::usage`],
+/// [`CacheStore::prune`]) decline with [`StoreError::Unsupported`] unless the backend answers
+/// them.
 pub trait CacheStore: Send + Sync + fmt::Debug {
     /// Whether entries are filed by day (`Location::date` is `Some`).
     fn dated(&self) -> bool;
 
-    /// The entry for `key` in the newest day folder from `newest` back to `oldest` (inclusive)
-    /// that holds one. An undated store ignores the days and looks in its single place.
-    /// `Ok(None)` is a plain miss.
+    /// The newest entry for `key` that may be fresh in `scope`, if any; `Ok(None)` is a plain
+    /// miss. A dated store looks in the days of [`LookupScope::days`], newest first; an undated
+    /// store looks in its single place.
     ///
     /// # Errors
-    /// An I/O failure other than "not found".
-    fn get(
-        &self,
-        key: &Key,
-        newest: NaiveDate,
-        oldest: NaiveDate,
-    ) -> Result<Option<Found>, StoreError>;
+    /// A failure other than "not found".
+    fn get(&self, key: &Key, scope: LookupScope) -> Result<Option<Found>, StoreError>;
 
     /// Like [`CacheStore::get`], also reporting entry paths found occupied by something that is
     /// not a regular file (the filesystem store then looks at a fallback position, see
@@ -187,14 +329,9 @@ pub trait CacheStore: Send + Sync + fmt::Debug {
     ///
     /// # Errors
     /// As [`CacheStore::get`].
-    fn lookup(
-        &self,
-        key: &Key,
-        newest: NaiveDate,
-        oldest: NaiveDate,
-    ) -> Result<Lookup, StoreError> {
+    fn lookup(&self, key: &Key, scope: LookupScope) -> Result<Lookup, StoreError> {
         Ok(Lookup {
-            found: self.get(key, newest, oldest)?,
+            found: self.get(key, scope)?,
             obstructions: Vec::new(),
         })
     }
@@ -210,16 +347,88 @@ pub trait CacheStore: Send + Sync + fmt::Debug {
     /// Removes the entry at `location`; `Ok(false)` if there was none. Only entries (regular
     /// files) are ever removed.
     ///
+    /// Maintenance ([`Maintenance::Remove`]); the default declines.
+    ///
     /// # Errors
-    /// I/O failures other than "not found".
-    fn remove(&self, location: &Location) -> Result<bool, StoreError>;
+    /// I/O failures other than "not found"; [`StoreError::Unsupported`] when the store does not
+    /// remove entries.
+    fn remove(&self, location: &Location) -> Result<bool, StoreError> {
+        let _ = location;
+        Err(StoreError::Unsupported {
+            operation: Maintenance::Remove,
+        })
+    }
 
     /// Every entry of this store (this version namespace, for the filesystem store), in no
     /// particular order. Temp files, markers and foreign files are not entries.
     ///
+    /// Maintenance ([`Maintenance::Entries`]); the default declines (a remote store may hold
+    /// too many entries to list, or have no way to).
+    ///
     /// # Errors
-    /// I/O failures while listing.
-    fn entries(&self) -> Result<Vec<EntryInfo>, StoreError>;
+    /// I/O failures while listing; [`StoreError::Unsupported`] when the store does not list.
+    fn entries(&self) -> Result<Vec<EntryInfo>, StoreError> {
+        Err(StoreError::Unsupported {
+            operation: Maintenance::Entries,
+        })
+    }
+
+    /// How many entries this store holds and their size (for the filesystem store: this version
+    /// namespace, as [`CacheStore::entries`] lists it).
+    ///
+    /// Maintenance ([`Maintenance::Usage`]); the default declines. A store that lists can answer
+    /// with [`Usage::of_entries`]; a remote one may have a cheaper count.
+    ///
+    /// # Errors
+    /// As [`CacheStore::entries`]; [`StoreError::Unsupported`] when the store does not measure.
+    fn usage(&self) -> Result<Usage, StoreError> {
+        Err(StoreError::Unsupported {
+            operation: Maintenance::Usage,
+        })
+    }
+
+    /// Removes the entries that can no longer be fresh in `scope` (created `scope.ttl` or more
+    /// before `scope.now`), or says who does ([`Pruned`]).
+    ///
+    /// Maintenance ([`Maintenance::Prune`]); the default declines.
+    ///
+    /// ```
+    /// use cache_core::{CacheStore, LookupScope, Maintenance, MemoryStore, Pruned, StoreError};
+    /// use cache_core::cache_layout::{Layout, LayoutOptions};
+    /// use chrono::{TimeDelta, Utc};
+    ///
+    /// /// A store that answers only what the memoizer needs.
+    /// #[derive(Debug)]
+    /// struct Minimal;
+    /// impl CacheStore for Minimal {
+    ///     fn dated(&self) -> bool { false }
+    ///     fn get(&self, _: &cache_core::Key, _: LookupScope) -> Result<Option<cache_core::Found>, StoreError> { Ok(None) }
+    ///     fn put(&self, _: &cache_core::Location, _: &[u8]) -> Result<(), StoreError> { Ok(()) }
+    /// }
+    ///
+    /// let scope = LookupScope::new(Utc::now(), TimeDelta::days(7));
+    /// let declined = Minimal.prune(scope).unwrap_err();
+    /// assert!(matches!(declined, StoreError::Unsupported { operation: Maintenance::Prune }));
+    /// assert!(!declined.stops_caching());
+    ///
+    /// // The filesystem store leaves pruning to cache-evict, and says so.
+    /// let dir = tempfile::tempdir().unwrap();
+    /// let fs = cache_core::FsStore::new(Layout::new(dir.path(), LayoutOptions::default()));
+    /// assert_eq!(fs.prune(scope).unwrap(), Pruned::External { by: "cache-evict" });
+    ///
+    /// // The memory store prunes itself.
+    /// assert_eq!(MemoryStore::new(true).prune(scope).unwrap(), Pruned::Removed { entries: 0, bytes: 0 });
+    /// ```
+    ///
+    /// # Errors
+    /// Failures while pruning; [`StoreError::Unsupported`] when the store neither prunes nor
+    /// names who does.
+    fn prune(&self, scope: LookupScope) -> Result<Pruned, StoreError> {
+        let _ = scope;
+        Err(StoreError::Unsupported {
+            operation: Maintenance::Prune,
+        })
+    }
 }
 
 pub(crate) fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {

@@ -13,43 +13,15 @@
 use codetags_parse::{comment_blocks, decode, find_comments};
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use std::hint::black_box;
-use std::path::{Path, PathBuf};
-use std::process::Command;
 use std::time::Duration;
 
-fn stdlib_dir() -> Option<PathBuf> {
-    let out = Command::new("python3")
-        .args([
-            "-c",
-            "import sysconfig; print(sysconfig.get_path('stdlib'))",
-        ])
-        .output()
-        .ok()?;
-    let dir = PathBuf::from(String::from_utf8(out.stdout).ok()?.trim());
-    (out.status.success() && dir.is_dir()).then_some(dir)
-}
-
-fn collect(dir: &Path, out: &mut Vec<PathBuf>) {
-    let Ok(entries) = std::fs::read_dir(dir) else {
-        return;
-    };
-    for entry in entries.flatten() {
-        let path = entry.path();
-        let name = entry.file_name();
-        if path.is_dir() && name != "site-packages" && name != "__pycache__" {
-            collect(&path, out);
-        } else if path.extension().is_some_and(|e| e == "py") {
-            out.push(path);
-        }
-    }
-}
+#[path = "../tests/support/stdlib.rs"]
+mod stdlib;
 
 /// The decoded texts of the stdlib's `.py` files, sorted by path.
 fn stdlib_texts() -> Option<Vec<String>> {
-    let dir = stdlib_dir()?;
-    let mut paths = Vec::new();
-    collect(&dir, &mut paths);
-    paths.sort();
+    let dir = stdlib::stdlib_dir().ok()?;
+    let paths = stdlib::python_files(&dir);
     let texts: Vec<String> = paths
         .iter()
         .filter_map(|p| std::fs::read(p).ok())

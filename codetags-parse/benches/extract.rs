@@ -12,54 +12,21 @@ use codetags_parse::{
 };
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use std::hint::black_box;
-use std::path::{Path, PathBuf};
-use std::process::Command;
 
-/// The stdlib directory as `python3` reports it.
-fn stdlib_dir() -> Option<PathBuf> {
-    let output = Command::new("python3")
-        .args([
-            "-c",
-            "import sysconfig; print(sysconfig.get_path('stdlib'))",
-        ])
-        .output()
-        .ok()?;
-    if !output.status.success() {
-        return None;
-    }
-    let path = PathBuf::from(String::from_utf8(output.stdout).ok()?.trim());
-    path.is_dir().then_some(path)
-}
-
-/// Every `.py` file under `dir` (no symlinks followed; `site-packages` skipped, as in the
-/// reference measurements), sorted by path.
-fn python_files(dir: &Path, out: &mut Vec<PathBuf>) {
-    let Ok(entries) = std::fs::read_dir(dir) else {
-        return;
-    };
-    for entry in entries.flatten() {
-        let path = entry.path();
-        let Ok(kind) = entry.file_type() else {
-            continue;
-        };
-        if kind.is_dir() && entry.file_name() != "site-packages" {
-            python_files(&path, out);
-        } else if kind.is_file() && path.extension().is_some_and(|e| e == "py") {
-            out.push(path);
-        }
-    }
-}
+#[path = "../tests/support/stdlib.rs"]
+mod stdlib;
 
 /// The bytes of every stdlib `.py` file, sorted by path; `None` (with the reason printed) when
 /// there is nothing to measure.
 fn stdlib_files() -> Option<Vec<Vec<u8>>> {
-    let Some(stdlib) = stdlib_dir() else {
-        eprintln!("extract bench skipped: python3 or its stdlib directory is not available");
-        return None;
+    let stdlib = match stdlib::stdlib_dir() {
+        Ok(dir) => dir,
+        Err(reason) => {
+            eprintln!("extract bench skipped: {reason}");
+            return None;
+        }
     };
-    let mut paths = Vec::new();
-    python_files(&stdlib, &mut paths);
-    paths.sort();
+    let paths = stdlib::python_files(&stdlib);
     let files: Vec<Vec<u8>> = paths.iter().filter_map(|p| std::fs::read(p).ok()).collect();
     if files.is_empty() {
         eprintln!(

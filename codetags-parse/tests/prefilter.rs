@@ -78,20 +78,8 @@ proptest! {
     }
 }
 
-fn python_files(dir: &Path, out: &mut Vec<PathBuf>) {
-    let Ok(entries) = std::fs::read_dir(dir) else {
-        return;
-    };
-    let mut entries: Vec<_> = entries.filter_map(Result::ok).map(|e| e.path()).collect();
-    entries.sort();
-    for path in entries {
-        if path.is_dir() {
-            python_files(&path, out);
-        } else if path.extension().is_some_and(|e| e == "py") {
-            out.push(path);
-        }
-    }
-}
+#[path = "support/stdlib.rs"]
+mod stdlib;
 
 /// Returns (files checked, files that may hold tags under `auto`).
 fn check_files(files: &[PathBuf]) -> (usize, usize) {
@@ -115,11 +103,7 @@ fn check_files(files: &[PathBuf]) -> (usize, usize) {
 
 #[test]
 fn no_corpus_case_is_ruled_out_wrongly() {
-    let mut files = Vec::new();
-    python_files(
-        &Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/corpus"),
-        &mut files,
-    );
+    let files = stdlib::python_files(&Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/corpus"));
     assert!(files.len() >= 60, "the corpus is missing");
     let (checked, candidates) = check_files(&files);
     assert!(candidates > 0 && candidates < checked);
@@ -128,21 +112,14 @@ fn no_corpus_case_is_ruled_out_wrongly() {
 
 #[test]
 fn no_stdlib_file_is_ruled_out_wrongly() {
-    let Some(stdlib) = std::process::Command::new("python3")
-        .args([
-            "-c",
-            "import sysconfig; print(sysconfig.get_path('stdlib'))",
-        ])
-        .output()
-        .ok()
-        .filter(|o| o.status.success())
-        .map(|o| PathBuf::from(String::from_utf8_lossy(&o.stdout).trim()))
-    else {
-        println!("SKIPPED: no python3 to locate the stdlib");
-        return;
+    let stdlib = match stdlib::stdlib_dir() {
+        Ok(dir) => dir,
+        Err(reason) => {
+            println!("SKIPPED: {reason}");
+            return;
+        }
     };
-    let mut files = Vec::new();
-    python_files(&stdlib, &mut files);
+    let files = stdlib::python_files(&stdlib);
     let sample: Vec<PathBuf> = files.into_iter().step_by(6).collect();
     if sample.is_empty() {
         println!("SKIPPED: no .py files under {}", stdlib.display());

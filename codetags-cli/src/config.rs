@@ -7,8 +7,8 @@
 //! override the file. Keys pycodetags itself understands but codetags does not use are accepted
 //! silently, so one `pyproject.toml` serves both tools; any other key is a warning.
 
+use crate::display::display_path;
 use crate::fnmatch::fnmatchcase;
-use crate::render::display_path;
 use codetags_parse::Schema;
 use figment::Figment;
 use figment::providers::{Env, Format, Toml};

@@ -1,5 +1,9 @@
-//! The `codetags` binary: everything lives in the library (`codetags_cli::main`).
+//! The `codetags` binary. The scanning is the library's (`codetags_cli`); what only the command
+//! needs — arguments, command handlers, progress, logging, the `--output` file — is in [`app`],
+//! private to the binary.
+
+mod app;
 
 fn main() -> std::process::ExitCode {
-    codetags_cli::main()
+    app::main()
 }

@@ -280,7 +280,7 @@ fn walk_error(err: ignore::Error) -> WalkError {
             // ignore's own message prints both paths raw; the line already starts with `child`.
             ignore::Error::Loop { ancestor, .. } => format!(
                 "file system loop: points to an ancestor, {}",
-                crate::render::display_path(ancestor)
+                crate::display::display_path(ancestor)
             ),
             other => other.to_string(),
         }

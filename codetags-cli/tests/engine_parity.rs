@@ -3,7 +3,7 @@
 //! on every reference corpus file and demo file, in every schema: the same tags always, the
 //! same diagnostics except a tokenizer error in a file that cannot hold a tag.
 
-use codetags_cli::engine::{self, DiagnosticKind, Schema, Tokenize};
+use codetags_cli::extract::{self as engine, DiagnosticKind, Schema, Tokenize};
 use std::path::{Path, PathBuf};
 
 fn python_files(dir: &Path, out: &mut Vec<PathBuf>) {

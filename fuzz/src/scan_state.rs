@@ -1,4 +1,4 @@
-//! The CLI's cached scan state (`codetags_cli::scan::ScanState`) decoded from hostile payloads
+//! The CLI's cached scan state (`codetags_cli::state::ScanState`) decoded from hostile payloads
 //! behind a correct header, directly and through the memoizer's lookup.
 
 use crate::entry::seal;
@@ -7,9 +7,8 @@ use cache_core::codec::{self, type_fingerprint};
 use cache_core::{Cache, CacheSettings, CacheStore, Key, Location, ManualClock, MemoryStore};
 use chrono::{DateTime, TimeDelta};
 use codetags_cli::config::ProjectConfig;
-use codetags_cli::scan::{
-    ResultSettings, STATE_FORMAT, STATE_FUNCTION, ScanRequest, ScanState, StateKey,
-};
+use codetags_cli::scan::ScanRequest;
+use codetags_cli::state::{ResultSettings, STATE_FORMAT, STATE_FUNCTION, ScanState, StateKey};
 use std::io::Write;
 use std::sync::Arc;
 

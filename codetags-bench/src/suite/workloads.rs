@@ -9,10 +9,10 @@ use cache_core::{Cache, CacheSettings, Key};
 use cache_evict::EvictOptions;
 use cache_layout::{CACHEDIR_TAG, CACHEDIR_TAG_CONTENT, Layout, LayoutOptions};
 use chrono::{TimeDelta, Utc};
-use codetags_cli::cache::CoreStateStore;
 use codetags_cli::config::ProjectConfig;
-use codetags_cli::render::{self, Format, RenderOptions};
-use codetags_cli::scan::{ScanRequest, StateStore, scan};
+use codetags_cli::report::{self, Format, RenderOptions};
+use codetags_cli::scan::{ScanOutcome, ScanRequest, scan};
+use codetags_cli::state::{CoreStateStore, StateStore};
 use codetags_parse::Schema;
 use tempfile::TempDir;
 
@@ -75,9 +75,7 @@ impl ScanTree {
         Ok(w)
     }
 
-    fn scan_once(
-        &self,
-    ) -> Result<(codetags_cli::scan::ScanOutcome, Arc<CoreStateStore>), BenchError> {
+    fn scan_once(&self) -> Result<(ScanOutcome, Arc<CoreStateStore>), BenchError> {
         let store = Arc::new(CoreStateStore::open(&self.cache_root, &self.settings));
         let mut request =
             ScanRequest::new(vec![self.tree.clone()], ProjectConfig::defaults(&self.tree));
@@ -102,14 +100,14 @@ impl Workload for ScanTree {
 
     fn run(&mut self) -> Result<u64, BenchError> {
         let (outcome, store) = self.scan_once()?;
-        render::render(
+        report::render(
             &outcome,
             Format::Json,
             &RenderOptions::default(),
             &mut io::sink(),
         )
         .map_err(|e| BenchError::Failed(format!("rendering JSON: {e}")))?;
-        store.record_last_scan(&outcome);
+        store.record_last_scan(outcome.stats, outcome.elapsed);
         store.auto_cleanup();
         Ok((outcome.stats.files + outcome.tag_count()) as u64)
     }

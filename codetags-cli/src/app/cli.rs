@@ -1,7 +1,7 @@
 //! Command-line arguments (clap derive).
 
-use crate::render::Format;
 use clap::{ArgAction, Args, Parser, Subcommand, ValueEnum};
+use codetags_cli::report::Format;
 use std::path::PathBuf;
 
 /// Find structured code tags (TODO, FIXME, BUG, …) in Python source trees, fast, with a

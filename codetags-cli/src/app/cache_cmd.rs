@@ -1,220 +1,20 @@
-//! The scan state stored through cache-core, the last-scan statistics file, and
-//! `codetags cache stats|prune|clear|clean-old-versions|dir` over cache-evict.
-//!
-//! One cache entry per scan root (see [`crate::scan`]): the key is cache-core's SHA-256 over
-//! [`crate::scan::STATE_FUNCTION`] and the postcard bytes of a [`StateKey`]. The counts of the
-//! last scan go to `last-scan.json` in the cache root, so `codetags cache stats` can show them.
+//! `codetags cache stats|prune|clear|clean-old-versions|dir` over cache-evict, and opening the
+//! scan-state store for `codetags scan` (the cache root from `--cache-dir` or the settings,
+//! refused where it would own the project, `--clean-old-caches`).
 
-use crate::cli::{CacheCommand, GlobalArgs};
-use crate::config::ProjectConfig;
-use crate::scan::{STATE_FUNCTION, ScanOutcome, ScanState, ScanStats, StateKey, StateStore};
-use crate::{Exit, UsageError, VERSION};
-use cache_core::{Cache, CacheSettings, Key, RootState};
+use super::cli::{CacheCommand, GlobalArgs};
+use super::exit::{Exit, UsageError};
+use super::project::load_config;
+use cache_core::CacheSettings;
 use cache_layout::Layout;
 use chrono::Utc;
-use serde::{Deserialize, Serialize};
+use codetags_cli::config::ProjectConfig;
+use codetags_cli::display::display_path;
+use codetags_cli::state::{CoreStateStore, read_last_scan};
+use codetags_cli::version::VERSION;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-
-/// The file in the cache root holding the last scan's counts.
-pub const LAST_SCAN_FILE: &str = "last-scan.json";
-
-/// Scan states kept in a cache-core [`Cache`].
-#[derive(Debug)]
-pub struct CoreStateStore {
-    cache: Cache,
-    settings: CacheSettings,
-    layout: Layout,
-    /// What the root was when the store was opened, before this run wrote anything.
-    found: RootState,
-}
-
-impl CoreStateStore {
-    /// A store over the filesystem cache at `root` described by `settings`.
-    ///
-    /// ```
-    /// use codetags_cli::cache::CoreStateStore;
-    /// use codetags_cli::config::ProjectConfig;
-    /// use codetags_cli::scan::{ResultSettings, ScanRequest, ScanState, StateKey, StateStore};
-    /// let dir = tempfile::tempdir().unwrap();
-    /// let store = CoreStateStore::open(dir.path(), &cache_core::CacheSettings::default());
-    /// let request = ScanRequest::new(vec![], ProjectConfig::defaults("."));
-    /// let settings = ResultSettings::of(&request);
-    /// let key = StateKey { format: 1, root: "/src".into(), settings, tool_version: "0".into() };
-    /// assert!(store.load(&key).is_none());
-    /// store.store(&key, &ScanState { started_ns: 7, files: vec![] });
-    /// assert_eq!(store.load(&key).unwrap().started_ns, 7);
-    /// ```
-    ///
-    /// A root that exists and is not a codetags cache is never used: the store is then
-    /// disabled (every scan computes, nothing is written), and [`CoreStateStore::refusal`]
-    /// says why.
-    pub fn open(root: &Path, settings: &CacheSettings) -> Self {
-        let layout = Layout::new(root.to_path_buf(), settings.layout_options(VERSION));
-        let found = cache_core::inspect_root(root).unwrap_or_else(|err| {
-            tracing::debug!(%err, root = %root.display(), "cannot inspect the cache root");
-            RootState::NotAFolder
-        });
-        let cache = if adoptable(&found) {
-            Cache::open(settings, Some(root), VERSION)
-        } else {
-            Cache::disabled()
-        };
-        Self {
-            cache,
-            settings: settings.clone(),
-            layout,
-            found,
-        }
-    }
-
-    /// Why the root is not used, when it exists and is not ours: a sentence naming the folder
-    /// and the fix.
-    pub fn refusal(&self) -> Option<String> {
-        let root = crate::render::display_path(self.root());
-        match &self.found {
-            RootState::Foreign { example } => Some(format!(
-                "{root} is not a codetags cache (it holds {}, and no codetags CACHEDIR.TAG): \
-                 nothing is read or written there. Empty it, or choose a new folder with \
-                 --cache-dir or [tool.pycodetags.cache] dir",
-                crate::render::display_path(example)
-            )),
-            RootState::NotAFolder => Some(format!(
-                "{root} is not a folder (or cannot be read): choose another cache folder with \
-                 --cache-dir or [tool.pycodetags.cache] dir"
-            )),
-            _ => None,
-        }
-    }
-
-    /// The cache root.
-    pub fn root(&self) -> &Path {
-        self.layout.root()
-    }
-
-    /// The underlying cache (its counters: bytes read and written).
-    pub fn cache(&self) -> &Cache {
-        &self.cache
-    }
-
-    /// Writes `last-scan.json` (atomically; failures are logged and ignored).
-    pub fn record_last_scan(&self, outcome: &ScanOutcome) {
-        let cache = self.cache.stats();
-        let record = LastScan {
-            finished: Utc::now().to_rfc3339(),
-            tool_version: VERSION.to_owned(),
-            elapsed_ms: u64::try_from(outcome.elapsed.as_millis()).unwrap_or(u64::MAX),
-            stats: outcome.stats,
-            entry_bytes_read: cache.bytes_read,
-            entry_bytes_written: cache.bytes_written,
-        };
-        if !self.cache.is_enabled() {
-            return;
-        }
-        if let Err(err) = write_last_scan(self.root(), &record) {
-            tracing::debug!(%err, "could not record the last scan's statistics");
-        }
-    }
-
-    /// The once-a-day cleanup (TTL and old versions, as configured), only on a root that was
-    /// a codetags cache before this run started: a folder this run created holds nothing old,
-    /// and one it refused is not ours to clean.
-    pub fn auto_cleanup(&self) {
-        if !matches!(self.found, RootState::Ours | RootState::RepairableTag) {
-            return;
-        }
-        let report = cache_evict::auto_cleanup(
-            &self.layout,
-            self.settings.ttl_days,
-            self.settings.clean_old_versions,
-            Utc::now(),
-        );
-        if let Some(report) = report {
-            tracing::debug!(?report, "automatic cache cleanup");
-        }
-    }
-}
-
-/// Whether a root in this state may be used: missing or empty (created on the first write), or
-/// a codetags cache (a damaged tag is repaired on the first write).
-fn adoptable(state: &RootState) -> bool {
-    matches!(
-        state,
-        RootState::Missing | RootState::Empty | RootState::Ours | RootState::RepairableTag
-    )
-}
-
-impl StateStore for CoreStateStore {
-    fn load(&self, key: &StateKey) -> Option<ScanState> {
-        let key = Key::new(STATE_FUNCTION, key).ok()?;
-        self.cache.get::<ScanState>(&key)
-    }
-
-    fn store(&self, key: &StateKey, state: &ScanState) {
-        match Key::new(STATE_FUNCTION, key) {
-            Ok(key) => {
-                // Failures are counted and logged by cache-core; the scan result stands.
-                let _ = self.cache.put(&key, state);
-            }
-            Err(err) => tracing::warn!(%err, "cannot derive the scan-state cache key"),
-        }
-    }
-}
-
-/// The statistics of the last scan, as stored in `last-scan.json`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct LastScan {
-    /// When the scan finished (RFC 3339, UTC).
-    pub finished: String,
-    /// The codetags version that ran it.
-    pub tool_version: String,
-    /// Its wall time.
-    pub elapsed_ms: u64,
-    /// Its counters (hits = files served on stat data alone).
-    pub stats: ScanStats,
-    /// Bytes of cache entries read.
-    pub entry_bytes_read: u64,
-    /// Bytes of cache entries written.
-    pub entry_bytes_written: u64,
-}
-
-fn write_last_scan(root: &Path, record: &LastScan) -> std::io::Result<()> {
-    // Only into a root that is a codetags cache by now: creating the folder here, without its
-    // tag, would make the next run refuse it as foreign.
-    if !cache_core::is_our_cache(root) {
-        return Ok(());
-    }
-    let path = root.join(LAST_SCAN_FILE);
-    // Never replace what is not ours: a link, FIFO or folder in its place is left alone (and
-    // the record skipped), as the cleanup does for `.last-gc`.
-    if let Ok(meta) = std::fs::symlink_metadata(&path)
-        && !meta.is_file()
-    {
-        tracing::debug!(path = %path.display(), "not a regular file: last-scan record skipped");
-        return Ok(());
-    }
-    cache_core::fswrite::write_atomic(&path, cache_core::fswrite::AtomicWrite::CACHE, |out| {
-        serde_json::to_writer_pretty(&mut *out, record).map_err(std::io::Error::other)?;
-        out.write_all(b"\n")
-    })
-}
-
-/// Reads `last-scan.json`, if present and valid.
-pub fn read_last_scan(root: &Path) -> Option<LastScan> {
-    // Bounded and non-blocking: a FIFO or a link to a device in its place is no record.
-    let bytes = match cache_core::fsread::read_regular(&root.join(LAST_SCAN_FILE), 1 << 20) {
-        Ok(bytes) => bytes?,
-        Err(err) => {
-            tracing::warn!(
-                "{}: {err}",
-                crate::render::display_path(&root.join(LAST_SCAN_FILE))
-            );
-            return None;
-        }
-    };
-    serde_json::from_slice(&bytes).ok()
-}
 
 /// `[tool.pycodetags.cache]` settings for the project `config` came from.
 pub fn load_settings(config: &ProjectConfig) -> Result<CacheSettings, UsageError> {
@@ -280,7 +80,7 @@ pub fn open_for_scan(
         return Ok(None);
     }
     if clean_old && root.exists() {
-        let report = cache_evict::clear_old_versions(&store.layout, &evict_options(false, false));
+        let report = cache_evict::clear_old_versions(store.layout(), &evict_options(false, false));
         let quiet_when_empty = report
             .as_ref()
             .is_ok_and(|r| r.files_removed() == 0 && r.folders_removed == 0 && r.kept.is_empty());
@@ -304,7 +104,7 @@ fn evict_options(dry_run: bool, force: bool) -> cache_evict::EvictOptions {
 
 /// Runs `codetags cache …`.
 pub fn run_cache_command(global: &GlobalArgs, command: CacheCommand) -> anyhow::Result<Exit> {
-    let config = crate::load_config(global, None)?;
+    let config = load_config(global, None)?;
     let settings = load_settings(&config)?;
     let Some(root) = resolve_root(global, &settings, &config, &[])? else {
         return Err(UsageError(
@@ -322,7 +122,7 @@ pub fn run_cache_command(global: &GlobalArgs, command: CacheCommand) -> anyhow::
     };
     let (what, report) = match command {
         CacheCommand::Dir => {
-            writeln!(out, "{}", crate::render::display_path(&root))?;
+            writeln!(out, "{}", display_path(&root))?;
             return Ok(Exit::Success);
         }
         CacheCommand::Stats => {
@@ -374,7 +174,7 @@ fn report_evict(
                  CACHEDIR.TAG); nothing was removed. If it is one whose tag was lost, run \
                  again with --force: only codetags' own entries and folders go, anything \
                  else in it is kept.",
-                crate::render::display_path(root)
+                display_path(root)
             );
             return Exit::Usage;
         }
@@ -384,28 +184,21 @@ fn report_evict(
         let dry = report.dry_run;
         if dry {
             for path in &report.would_remove {
-                let _ = writeln!(out, "  would remove {}", crate::render::display_path(path));
+                let _ = writeln!(out, "  would remove {}", display_path(path));
             }
         } else if style.list_paths {
             for path in &report.removed {
-                let _ = writeln!(out, "  removed {}", crate::render::display_path(path));
+                let _ = writeln!(out, "  removed {}", display_path(path));
             }
         }
         if style.list_paths || dry {
             for path in &report.kept {
-                let _ = writeln!(
-                    out,
-                    "  kept {} (not codetags')",
-                    crate::render::display_path(path)
-                );
+                let _ = writeln!(out, "  kept {} (not codetags')", display_path(path));
             }
         }
     }
     for (path, error) in &report.errors {
-        tracing::warn!(
-            "{what}: cannot remove {}: {error}",
-            crate::render::display_path(path)
-        );
+        tracing::warn!("{what}: cannot remove {}: {error}", display_path(path));
     }
     if report.errors.is_empty() {
         Exit::Success
@@ -447,7 +240,7 @@ fn write_stats(layout: &Layout, out: &mut dyn Write) -> anyhow::Result<()> {
     writeln!(
         out,
         "cache root: {}{}",
-        crate::render::display_path(layout.root()),
+        display_path(layout.root()),
         if stats.tagged {
             ""
         } else {
@@ -487,7 +280,7 @@ fn write_stats(layout: &Layout, out: &mut dyn Write) -> anyhow::Result<()> {
         }
     }
     for (path, error) in &stats.errors {
-        tracing::warn!("{}: {error}", crate::render::display_path(path));
+        tracing::warn!("{}: {error}", display_path(path));
     }
     match read_last_scan(layout.root()) {
         Some(last) => {

@@ -1,8 +1,8 @@
 //! `--output FILE`: written atomically (a temporary file beside it, then a rename), so a reader
 //! never sees half a report and a failed run leaves the old file intact.
 
-use crate::render::display_path;
 use cache_core::fswrite::{AtomicWrite, write_atomic};
+use codetags_cli::display::display_path;
 use std::fs::File;
 use std::io::{self, BufWriter, Write};
 use std::path::Path;
@@ -16,13 +16,6 @@ use std::path::Path;
 ///   extended attributes are those of a new file.
 /// * A path that is not a regular file (`/dev/null`, a FIFO, a terminal) is written in place:
 ///   renaming over it would replace the device.
-///
-/// ```
-/// let dir = tempfile::tempdir().unwrap();
-/// let path = dir.path().join("report.txt");
-/// codetags_cli::output::write_atomically(&path, |w| w.write_all(b"hello\n")).unwrap();
-/// assert_eq!(std::fs::read_to_string(&path).unwrap(), "hello\n");
-/// ```
 ///
 /// # Errors
 /// Every error names `path`, never the temporary file (whose random name means nothing to the
@@ -53,6 +46,15 @@ where
 #[cfg(test)]
 mod tests {
     use super::write_atomically;
+
+    /// Was the function's doctest; the binary's items have no doctests, so it is a unit test.
+    #[test]
+    fn a_report_is_written_to_the_named_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("report.txt");
+        write_atomically(&path, |w| w.write_all(b"hello\n")).unwrap();
+        assert_eq!(std::fs::read_to_string(&path).unwrap(), "hello\n");
+    }
 
     #[test]
     fn a_failed_fill_names_the_target_and_leaves_the_old_file() {

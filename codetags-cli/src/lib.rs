@@ -37,11 +37,6 @@ pub mod state;
 pub mod version;
 pub mod walk;
 
-/// The old name of [`extract`], kept while its extraction entry point is being replaced (the
-/// module's own examples still spell it so); new code uses [`extract`].
-#[doc(hidden)]
-pub use extract as engine;
-
 pub use config::ProjectConfig;
 pub use report::{Format, RenderOptions, render};
 pub use scan::{ScanError, ScanOutcome, ScanRequest, scan};

@@ -76,12 +76,8 @@ pub fn render(
     }
 }
 
-/// Tags per chunk below which the JSON is written on one thread.
-const JSON_PARALLEL_MIN: usize = 256;
-
 /// The pycodetags JSON array, byte for byte what [`codetags_parse::write_pycodetags_json`]
-/// writes. Records are independent, so a large report is formatted in contiguous chunks on
-/// several threads, each into its own buffer, and the buffers are written in order.
+/// writes, formatted on every core ([`codetags_parse::write_pycodetags_json_parallel`]).
 fn render_json(
     outcome: &ScanOutcome,
     options: &RenderOptions,
@@ -89,36 +85,7 @@ fn render_json(
 ) -> io::Result<()> {
     let tags: Vec<&Tag> = selected(outcome, options).collect();
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
-    let chunk = tags.len().div_ceil(threads).max(JSON_PARALLEL_MIN);
-    let format_chunk = |chunk: &[&Tag]| -> io::Result<Vec<u8>> {
-        let mut buffer = Vec::with_capacity(chunk.len() * 2048);
-        for tag in chunk {
-            buffer.extend_from_slice(b",\n  ");
-            codetags_parse::write_pycodetags_record(tag, &mut buffer)?;
-        }
-        Ok(buffer)
-    };
-    let parts: Vec<io::Result<Vec<u8>>> = std::thread::scope(|scope| {
-        let workers: Vec<_> = tags
-            .chunks(chunk)
-            .map(|part| scope.spawn(move || format_chunk(part)))
-            .collect();
-        workers
-            .into_iter()
-            .map(|worker| {
-                worker
-                    .join()
-                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
-            })
-            .collect()
-    });
-    out.write_all(b"[")?;
-    for (index, part) in parts.into_iter().enumerate() {
-        let part = part?;
-        // Each record is preceded by `,\n  `; the first has no comma.
-        out.write_all(if index == 0 { &part[1..] } else { &part })?;
-    }
-    out.write_all(if tags.is_empty() { b"]\n" } else { b"\n]\n" })
+    codetags_parse::write_pycodetags_json_parallel(&tags, threads, out)
 }
 
 const RESET: &str = "\x1b[0m";

@@ -126,18 +126,18 @@ pub(super) fn scan_root(
             None => None,
         };
         let match_rel = walk::join_posix(&root.match_prefix, &file.rel);
-        let extracted = extract::extract_hashing_tagged(
+        let extracted = extract::extract_file(
             bytes,
             known.as_ref(),
-            config.schema_for(&match_rel),
+            *config.schema_for(&match_rel),
             request.tokenize,
         );
         let record = FileRecord {
             rel: file.rel.clone(),
             stat,
-            content: extracted.content,
-            tags: extracted.parsed.tags,
-            diagnostics: extracted.parsed.diagnostics,
+            content: extracted.bytes_sha256,
+            tags: extracted.tags,
+            diagnostics: extracted.diagnostics,
         };
         if file.rel_exact {
             Some((file.rel, Visit::Fresh(previous, record)))

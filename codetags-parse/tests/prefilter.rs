@@ -128,3 +128,9 @@ fn no_stdlib_file_is_ruled_out_wrongly() {
     let (checked, candidates) = check_files(&sample);
     println!("stdlib (every 6th file): {checked} files, {candidates} may hold tags");
 }
+
+#[test]
+fn a_folk_name_followed_by_a_digit_passes_the_prefilter_and_the_grammar_refuses_it() {
+    assert!(may_hold_tags("# TODO2 x", Schema::Folk));
+    assert!(parse_text("# TODO2 x", Schema::Folk).tags.is_empty());
+}

@@ -53,8 +53,8 @@ pub use root::{
     is_our_cache, repair_tag,
 };
 pub use settings::{
-    CacheSettings, ENV_PREFIX, PlacementError, SECTION, SettingsError, check_root_placement,
-    parse_bool,
+    CacheSettings, ENV_PREFIX, FigmentProblem, PlacementError, SECTION, SettingsError,
+    check_root_placement, parse_bool,
 };
 pub use store::{
     CacheStore, EntryInfo, Found, FsStore, Location, Lookup, LookupScope, Maintenance, MemoryStore,

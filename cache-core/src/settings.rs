@@ -447,7 +447,7 @@ impl CacheSettings {
         let figment = figment.merge(env);
         let raw: RawSettings = figment
             .extract()
-            .map_err(|e| user_error(&figment, pyproject, e))?;
+            .map_err(|e| user_error(pyproject, &figment, e))?;
         if raw.ttl_days == 0 {
             return Err(SettingsError::Invalid {
                 key: "ttl_days".to_owned(),
@@ -600,69 +600,146 @@ impl CacheSettings {
 
 /// Where a key's value came from, for messages.
 fn origin_of(metadata: Option<&Metadata>, key: &str, pyproject: Option<&Path>) -> String {
+    let fallback = pyproject
+        .map(|p| p.display().to_string())
+        .unwrap_or_else(|| "settings".to_owned());
+    origin_from(metadata, key, ENV_PREFIX, &fallback)
+}
+
+/// The file a value came from, or `environment variable {env_prefix}{KEY}`, or `fallback`.
+fn origin_from(metadata: Option<&Metadata>, key: &str, env_prefix: &str, fallback: &str) -> String {
     match metadata {
         Some(md) => match &md.source {
             Some(Source::File(path)) => path.display().to_string(),
             Some(other) => other.to_string(),
-            None if md.name.contains("environment") => {
-                format!(
-                    "environment variable {ENV_PREFIX}{}",
-                    key.to_ascii_uppercase()
-                )
-            }
+            None if md.name.contains("environment") => format!(
+                "environment variable {env_prefix}{}",
+                key.replace('.', "_").to_ascii_uppercase()
+            ),
             None => md.name.to_string(),
         },
-        None => pyproject
-            .map(|p| p.display().to_string())
-            .unwrap_or_else(|| "settings".to_owned()),
+        None => fallback.to_owned(),
     }
 }
 
-/// Rewords figment's first error: the key without the `default.` profile prefix, the value, the
-/// file or environment variable.
-fn user_error(figment: &Figment, pyproject: Option<&Path>, error: figment::Error) -> SettingsError {
-    use figment::error::Kind;
-    // figment's magic types (RelativePathBuf) add internal `___figment_*` levels to the path.
-    let key = error
-        .path
-        .iter()
-        .filter(|part| !part.starts_with("___figment"))
-        .cloned()
-        .collect::<Vec<_>>()
-        .join(".");
-    let origin = origin_of(error.metadata.as_ref(), &key, pyproject);
-    let invalid = |value: String, reason: String| SettingsError::Invalid {
-        key: key.clone(),
-        value,
-        origin: origin.clone(),
-        reason,
-    };
-    match &error.kind {
-        Kind::InvalidType(actual, expected) | Kind::InvalidValue(actual, expected) => {
-            invalid(actual.to_string(), format!("expected {expected}"))
-        }
-        Kind::UnknownField(field, known) => {
-            let value = figment
-                .find_value(field)
-                .map(|v| v.to_actual().to_string())
-                .unwrap_or_else(|_| "?".to_owned());
-            SettingsError::Invalid {
-                key: field.clone(),
-                value,
-                origin: origin_of(error.metadata.as_ref(), field, pyproject),
-                reason: format!("unknown key; known keys: {}", known.join(", ")),
+/// One figment error worded for users: the key (without figment's `default.` profile prefix and
+/// its internal `___figment_*` levels), the offending value when there is one, where it came
+/// from (the file, or the environment variable), and what was expected.
+///
+/// The one formatter for both `[tool.pycodetags]` (the CLI's config) and
+/// `[tool.pycodetags.cache]` (these settings), so both read alike.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FigmentProblem {
+    /// The key, dotted below the section (`ttl_days`, `schema_paths.0.path`); empty for an error
+    /// about the file as a whole (a TOML syntax error).
+    pub key: String,
+    /// The value found, as figment spells it (`string "soon"`; `?` when it cannot be shown), when
+    /// the error concerns one value; `None` for other errors (syntax, a missing file).
+    pub value: Option<String>,
+    /// The file, or `environment variable {PREFIX}{KEY}`, or `fallback` when figment knows
+    /// neither.
+    pub origin: String,
+    /// What was wrong (`expected u32`, `unknown key; known keys: …`, a syntax message).
+    pub reason: String,
+    /// The file the value came from, when it came from one (for callers that show paths their
+    /// own way; `origin` spells it with `Path::display`).
+    pub file: Option<PathBuf>,
+}
+
+impl FigmentProblem {
+    /// Words `error`, met while extracting from `figment`. `env_prefix` spells environment
+    /// variables (`PYCODETAGS_`, `PYCODETAGS_CACHE_`); `fallback` names the origin when figment
+    /// does not know it.
+    ///
+    /// ```
+    /// use cache_core::FigmentProblem;
+    /// use figment::{Figment, providers::{Format, Toml}};
+    /// #[derive(Debug, serde::Deserialize)]
+    /// #[allow(dead_code)]
+    /// struct Config { ttl_days: u32 }
+    /// let figment = Figment::from(Toml::string("ttl_days = \"soon\""));
+    /// let error = figment.extract::<Config>().unwrap_err();
+    /// let problem = FigmentProblem::of(&figment, &error, "PYCODETAGS_CACHE_", "pyproject.toml");
+    /// assert_eq!(problem.key, "ttl_days");
+    /// assert_eq!(problem.value.as_deref(), Some("string \"soon\""));
+    /// assert!(problem.reason.starts_with("expected"), "{problem:?}");
+    /// ```
+    pub fn of(
+        figment: &Figment,
+        error: &figment::Error,
+        env_prefix: &str,
+        fallback: &str,
+    ) -> FigmentProblem {
+        use figment::error::Kind;
+        let key = error
+            .path
+            .iter()
+            .filter(|part| !part.starts_with("___figment"))
+            .cloned()
+            .collect::<Vec<_>>()
+            .join(".");
+        // "?" when figment cannot show the value: the problem still concerns one.
+        let found = |key: &str| {
+            Some(
+                figment
+                    .find_value(key)
+                    .map(|v| v.to_actual().to_string())
+                    .unwrap_or_else(|_| "?".to_owned()),
+            )
+        };
+        let (key, value, reason) = match &error.kind {
+            Kind::InvalidType(actual, expected) | Kind::InvalidValue(actual, expected) => (
+                key,
+                Some(actual.to_string()),
+                format!("expected {expected}"),
+            ),
+            Kind::UnknownField(field, known) => {
+                // figment's path already ends with the unknown field, when it has one.
+                let dotted = if key.is_empty() { field.clone() } else { key };
+                let value = found(&dotted);
+                (
+                    dotted,
+                    value,
+                    format!("unknown key; known keys: {}", known.join(", ")),
+                )
             }
-        }
-        Kind::ISizeOutOfRange(_) | Kind::USizeOutOfRange(_) => {
-            let value = figment
-                .find_value(&key)
-                .map(|v| v.to_actual().to_string())
-                .unwrap_or_else(|_| "?".to_owned());
-            invalid(value, "out of range".to_owned())
-        }
-        other => SettingsError::Source {
+            Kind::ISizeOutOfRange(_) | Kind::USizeOutOfRange(_) => {
+                let value = found(&key);
+                (key, value, "out of range".to_owned())
+            }
+            other => (key, None, strip_profile(&other.to_string())),
+        };
+        let origin = origin_from(error.metadata.as_ref(), &key, env_prefix, fallback);
+        let file = match error.metadata.as_ref().and_then(|md| md.source.as_ref()) {
+            Some(Source::File(path)) => Some(path.clone()),
+            _ => None,
+        };
+        FigmentProblem {
+            key,
+            value,
             origin,
-            message: strip_profile(&other.to_string()),
+            reason,
+            file,
+        }
+    }
+}
+
+/// Rewords figment's first error as a [`SettingsError`] (see [`FigmentProblem`]).
+fn user_error(pyproject: Option<&Path>, figment: &Figment, error: figment::Error) -> SettingsError {
+    let fallback = pyproject
+        .map(|p| p.display().to_string())
+        .unwrap_or_else(|| "settings".to_owned());
+    let problem = FigmentProblem::of(figment, &error, ENV_PREFIX, &fallback);
+    match problem.value {
+        Some(value) => SettingsError::Invalid {
+            key: problem.key,
+            value,
+            origin: problem.origin,
+            reason: problem.reason,
+        },
+        None => SettingsError::Source {
+            origin: problem.origin,
+            message: problem.reason,
         },
     }
 }

@@ -182,7 +182,9 @@ impl ProjectConfig {
             .as_ref()
             .map(|f| display_path(f).into_owned())
             .unwrap_or_else(|| "the environment".to_owned());
-        let keys: BTreeMap<String, Value> = file_figment.extract().map_err(describe)?;
+        let keys: BTreeMap<String, Value> = file_figment
+            .extract()
+            .map_err(|e| describe(&file_figment, e))?;
         let warnings = keys
             .keys()
             .filter(|k| !OWN_KEYS.contains(&k.as_str()) && !PYCODETAGS_KEYS.contains(&k.as_str()))
@@ -192,7 +194,7 @@ impl ProjectConfig {
             Env::prefixed("PYCODETAGS_")
                 .filter(|k| ENV_KEYS.iter().any(|e| k.as_str().eq_ignore_ascii_case(e))),
         );
-        let raw: RawConfig = figment.extract().map_err(describe)?;
+        let raw: RawConfig = figment.extract().map_err(|e| describe(&figment, e))?;
         // Where each checked value came from: an environment variable overrides the file key
         // by key, so the blame is decided per key.
         let bad_value = |key: &str, value: String, reason: &str| {
@@ -339,27 +341,31 @@ struct RawSchemaPath {
     schema: String,
 }
 
-/// Rewrites figment's errors so they name `tool.pycodetags.<key>` and the file or variable,
-/// without figment's internal `default.` profile prefix.
-fn describe(error: figment::Error) -> ConfigError {
+/// Words figment's errors with cache-core's formatter ([`cache_core::FigmentProblem`], the one
+/// both config sections use), naming `tool.pycodetags.<key>`, the value and the file or
+/// variable.
+fn describe(figment: &Figment, error: figment::Error) -> ConfigError {
     let lines: Vec<String> = error
         .into_iter()
         .map(|e| {
-            let path = e.path.join(".");
-            let from = match e.metadata.as_ref() {
-                Some(meta) => match &meta.source {
-                    Some(figment::Source::File(f)) => display_path(f).into_owned(),
-                    _ if meta.name.contains("environment") => {
-                        format!("environment variable PYCODETAGS_{}", path.to_uppercase())
-                    }
-                    _ => meta.name.to_string(),
-                },
-                None => "configuration".to_owned(),
+            let problem =
+                cache_core::FigmentProblem::of(figment, &e, "PYCODETAGS_", "configuration");
+            let from = match &problem.file {
+                Some(file) => display_path(file).into_owned(),
+                None => problem.origin,
             };
-            if path.is_empty() {
-                format!("{from}: {}", e.kind)
-            } else {
-                format!("{from}: key `tool.pycodetags.{path}`: {}", e.kind)
+            match (problem.key.is_empty(), problem.value) {
+                (true, _) => format!("{from}: {}", problem.reason),
+                (false, Some(value)) => format!(
+                    "{from}: key `tool.pycodetags.{}` = {value}: {}",
+                    problem.key, problem.reason
+                ),
+                (false, None) => {
+                    format!(
+                        "{from}: key `tool.pycodetags.{}`: {}",
+                        problem.key, problem.reason
+                    )
+                }
             }
         })
         .collect();

@@ -10,7 +10,7 @@ use std::io::{self, Write};
 use std::path::Path;
 
 /// An output format.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Format {
     /// One line per tag: `path:line:col: TAG title <fields>`.
     Text,

@@ -65,8 +65,8 @@ pub struct ScanArgs {
     #[arg(value_name = "PATH")]
     pub paths: Vec<PathBuf>,
     /// Output format.
-    #[arg(short, long, value_enum, default_value_t = Format::Text)]
-    pub format: Format,
+    #[arg(short, long, value_enum, default_value_t = FormatArg::Text)]
+    pub format: FormatArg,
     /// Write the output to FILE (atomically) instead of stdout.
     #[arg(short, long, value_name = "FILE")]
     pub output: Option<PathBuf>,
@@ -159,6 +159,27 @@ fn env_flag(name: &str) -> Result<bool, String> {
                      (true/false, 1/0, yes/no, on/off)"
                 )
             })
+        }
+    }
+}
+
+/// `--format`: the command line's spelling of [`Format`], so the library needs no clap.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum FormatArg {
+    /// One line per tag: `path:line:col: TAG title <fields>`.
+    Text,
+    /// A JSON array of pycodetags 0.8.1 records.
+    Json,
+    /// Counts by tag and by folder.
+    Summary,
+}
+
+impl From<FormatArg> for Format {
+    fn from(arg: FormatArg) -> Format {
+        match arg {
+            FormatArg::Text => Format::Text,
+            FormatArg::Json => Format::Json,
+            FormatArg::Summary => Format::Summary,
         }
     }
 }

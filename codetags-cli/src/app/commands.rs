@@ -20,6 +20,7 @@ use std::time::Instant;
 /// Runs `codetags scan`.
 pub fn run_scan(global: &GlobalArgs, args: ScanArgs) -> anyhow::Result<Exit> {
     let run_started = Instant::now();
+    let format = report::Format::from(args.format);
     let mut config = load_config(global, args.paths.first().map(PathBuf::as_path))?;
     if let Some(name) = &args.schema {
         config.schema = parse_schema(name)
@@ -61,18 +62,18 @@ pub fn run_scan(global: &GlobalArgs, args: ScanArgs) -> anyhow::Result<Exit> {
             .iter()
             .map(|t| t.trim().to_ascii_uppercase())
             .collect(),
-        color: use_color(args.color, args.output.is_some(), args.format),
+        color: use_color(args.color, args.output.is_some(), format),
     };
     let written = match &args.output {
         Some(path) => {
             // The error already names the target (never the temp file beside it).
-            output::write_atomically(path, |w| report::render(&outcome, args.format, &options, w))
+            output::write_atomically(path, |w| report::render(&outcome, format, &options, w))
                 .map_err(anyhow::Error::from)
         }
         None => {
             let stdout = std::io::stdout();
             let mut out = std::io::BufWriter::with_capacity(1 << 16, stdout.lock());
-            report::render(&outcome, args.format, &options, &mut out)
+            report::render(&outcome, format, &options, &mut out)
                 .and_then(|()| out.flush())
                 .context("cannot write to stdout")
         }

@@ -17,7 +17,6 @@
 //! cache is warm in both cases (we cannot drop it without root and it is not what the PEP asks).
 
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 use crate::history::Unit;
 use crate::measure::{BenchError, Workload};
@@ -287,23 +286,13 @@ fn existing_dir(path: PathBuf, source: &str) -> Result<PathBuf, String> {
     }
 }
 
+/// The one stdlib discovery of the workspace's tests and benches, shared by `#[path]`
+/// (codetags-parse cannot depend on this crate, and this crate is not published).
+#[path = "../../codetags-parse/tests/support/stdlib.rs"]
+mod stdlib_support;
+
 fn python_stdlib() -> Result<PathBuf, String> {
-    let out = Command::new("python3")
-        .args([
-            "-c",
-            "import sysconfig; print(sysconfig.get_path('stdlib'))",
-        ])
-        .output()
-        .map_err(|e| format!("cannot run python3: {e}"))?;
-    if !out.status.success() {
-        return Err(format!(
-            "python3 could not tell where its stdlib is: {}",
-            String::from_utf8_lossy(&out.stderr).trim()
-        ));
-    }
-    let text = String::from_utf8(out.stdout)
-        .map_err(|_| "python3 printed a stdlib path that is not UTF-8".to_owned())?;
-    existing_dir(PathBuf::from(text.trim()), "python3 sysconfig")
+    stdlib_support::stdlib_dir()
 }
 
 /// Every `*.py` file under `root` with its size, sorted by path; symlinks are not followed and

@@ -1,5 +1,6 @@
 //! The installed CPython standard library, the large real-world corpus of the tests and benches
-//! (~11,600 `.py` files). One copy, included by `#[path]` from `tests/` and `benches/`.
+//! (~11,600 `.py` files). One copy, included by `#[path]` from this crate's `tests/` and
+//! `benches/` and from codetags-bench.
 #![allow(dead_code)] // each includer uses part of it
 
 use std::path::{Path, PathBuf};

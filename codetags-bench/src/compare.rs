@@ -182,7 +182,8 @@ pub struct Comparison {
     pub noise: f64,
     /// The slowdown threshold applied.
     pub threshold: f64,
-    /// The verdict.
+    /// Whether this run is slower, faster or unchanged against the earlier runs, and whether
+    /// that is decided or too few runs exist to tell.
     pub verdict: Verdict,
 }
 

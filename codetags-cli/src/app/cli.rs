@@ -12,7 +12,7 @@ pub struct Cli {
     /// Options every command understands.
     #[command(flatten)]
     pub global: GlobalArgs,
-    /// The command.
+    /// What to do: `scan`, or one of the `cache` subcommands.
     #[command(subcommand)]
     pub command: Command,
 }

@@ -28,6 +28,7 @@ const OWN_KEYS: &[&str] = &[
     "schema_paths",
     "extensions",
     "cache",
+    "blame",
 ];
 
 /// Keys pycodetags 0.7/0.8 (and its issue-tracker plugin) read that codetags ignores on purpose.
@@ -124,6 +125,8 @@ pub struct ProjectConfig {
     pub schema_paths: Vec<SchemaPath>,
     /// File extensions scanned, without the dot (default: `py`).
     pub extensions: Vec<String>,
+    /// `blame = true`: add who wrote each tag, and when, to the output (`--blame`).
+    pub blame: bool,
     /// Unknown keys found, as user-facing warnings.
     pub warnings: Vec<String>,
 }
@@ -139,6 +142,7 @@ impl ProjectConfig {
             schema: Schema::Auto,
             schema_paths: Vec::new(),
             extensions: vec!["py".to_owned()],
+            blame: false,
             warnings: Vec::new(),
         }
     }
@@ -261,6 +265,7 @@ impl ProjectConfig {
             }
             config.extensions = exts;
         }
+        config.blame = raw.blame.unwrap_or(false);
         Ok(config)
     }
 
@@ -301,6 +306,7 @@ struct RawConfig {
     schema: Option<String>,
     schema_paths: Option<Vec<RawSchemaPath>>,
     extensions: Option<StringList>,
+    blame: Option<bool>,
 }
 
 /// A list of strings; a single string stands for a one-item list (handy in environment

@@ -1,6 +1,9 @@
 //! Output: `text` (one line per tag), `json` (pycodetags 0.8.1 records) and `summary` (counts
 //! by tag and by folder), and the diagnostics lines for stderr.
 
+mod blamed;
+pub use blamed::render_blamed;
+
 use crate::display::display_path;
 use crate::extract::Tag;
 use crate::scan::ScanOutcome;
@@ -107,9 +110,27 @@ fn render_text(
     options: &RenderOptions,
     out: &mut dyn Write,
 ) -> io::Result<()> {
-    for file in &outcome.files {
+    render_text_with(outcome, options, out, &|_, _| None)
+}
+
+/// The text lines, each followed by ` [suffix]` when `suffix(file index, tag index)` gives one.
+fn render_text_with(
+    outcome: &ScanOutcome,
+    options: &RenderOptions,
+    out: &mut dyn Write,
+    suffix: &dyn Fn(usize, usize) -> Option<String>,
+) -> io::Result<()> {
+    for (file_index, file) in outcome.files.iter().enumerate() {
         let path = display_path(&file.path);
-        for tag in file.tags.iter().filter(|t| options.keeps(t)) {
+        for (tag_index, tag) in file
+            .tags
+            .iter()
+            .enumerate()
+            .filter(|(_, t)| options.keeps(t))
+        {
+            let suffix = suffix(file_index, tag_index)
+                .map(|s| format!(" [{s}]"))
+                .unwrap_or_default();
             let line = tag.offsets.start_line + 1;
             let column = tag.offsets.start_column + 1;
             let title = tag.title.as_deref().unwrap_or(&tag.comment);
@@ -124,13 +145,17 @@ fn render_text(
                 if !fields.is_empty() {
                     write!(out, " {DIM}<{fields}>{RESET}")?;
                 }
-                writeln!(out)?;
+                writeln!(out, "{DIM}{suffix}{RESET}")?;
             } else if fields.is_empty() {
-                writeln!(out, "{path}:{line}:{column}: {} {title}", tag.code_tag)?;
+                writeln!(
+                    out,
+                    "{path}:{line}:{column}: {} {title}{suffix}",
+                    tag.code_tag
+                )?;
             } else {
                 writeln!(
                     out,
-                    "{path}:{line}:{column}: {} {title} <{fields}>",
+                    "{path}:{line}:{column}: {} {title} <{fields}>{suffix}",
                     tag.code_tag
                 )?;
             }

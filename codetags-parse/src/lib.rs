@@ -26,5 +26,5 @@ pub use schema::{Schema, UnknownSchema};
 pub use source::{DecodeError, Source, decode, decode_text};
 pub use tag::{
     FieldMap, FieldValue, Offsets, PycodetagsRecord, Tag, write_pycodetags_json,
-    write_pycodetags_json_parallel, write_pycodetags_record,
+    write_pycodetags_json_parallel, write_pycodetags_record, write_pycodetags_record_with,
 };

@@ -221,27 +221,48 @@ pub struct PycodetagsRecord<'a>(&'a Tag);
 
 impl Serialize for PycodetagsRecord<'_> {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let tag = self.0;
         let mut map = serializer.serialize_map(Some(17))?;
-        map.serialize_entry("code_tag", &tag.code_tag)?;
-        map.serialize_entry("comment", &tag.comment)?;
-        map.serialize_entry("title", &tag.title)?;
-        map.serialize_entry("body", &tag.body)?;
-        map.serialize_entry("tag_id", &tag.tag_id)?;
-        map.serialize_entry("default_fields", &JsonMap(&tag.default_fields))?;
-        map.serialize_entry("data_fields", &JsonMap(&tag.data_fields))?;
-        map.serialize_entry("custom_fields", &JsonMap(&tag.custom_fields))?;
-        map.serialize_entry("identity_fields", &tag.identity_fields)?;
-        map.serialize_entry("unprocessed_defaults", &tag.unprocessed_defaults)?;
-        map.serialize_entry("file_path", &tag.file_path)?;
-        map.serialize_entry("source_digest", &tag.source_digest)?;
-        map.serialize_entry("source_bytes_digest", &tag.source_bytes_digest)?;
-        map.serialize_entry("original_text", &tag.original_text)?;
-        map.serialize_entry("original_schema", tag.original_schema())?;
-        map.serialize_entry("schema", &tag.schema.dict())?;
-        map.serialize_entry("offsets", &tag.offsets.to_array())?;
+        serialize_record_entries(self.0, &mut map)?;
         map.end()
     }
+}
+
+/// A pycodetags record followed by one key of ours (e.g. `blame`), for output that extends
+/// 0.8.1's records without reordering them.
+struct ExtendedRecord<'a, E> {
+    tag: &'a Tag,
+    key: &'a str,
+    value: &'a E,
+}
+
+impl<E: Serialize> Serialize for ExtendedRecord<'_, E> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut map = serializer.serialize_map(Some(18))?;
+        serialize_record_entries(self.tag, &mut map)?;
+        map.serialize_entry(self.key, self.value)?;
+        map.end()
+    }
+}
+
+fn serialize_record_entries<M: SerializeMap>(tag: &Tag, map: &mut M) -> Result<(), M::Error> {
+    map.serialize_entry("code_tag", &tag.code_tag)?;
+    map.serialize_entry("comment", &tag.comment)?;
+    map.serialize_entry("title", &tag.title)?;
+    map.serialize_entry("body", &tag.body)?;
+    map.serialize_entry("tag_id", &tag.tag_id)?;
+    map.serialize_entry("default_fields", &JsonMap(&tag.default_fields))?;
+    map.serialize_entry("data_fields", &JsonMap(&tag.data_fields))?;
+    map.serialize_entry("custom_fields", &JsonMap(&tag.custom_fields))?;
+    map.serialize_entry("identity_fields", &tag.identity_fields)?;
+    map.serialize_entry("unprocessed_defaults", &tag.unprocessed_defaults)?;
+    map.serialize_entry("file_path", &tag.file_path)?;
+    map.serialize_entry("source_digest", &tag.source_digest)?;
+    map.serialize_entry("source_bytes_digest", &tag.source_bytes_digest)?;
+    map.serialize_entry("original_text", &tag.original_text)?;
+    map.serialize_entry("original_schema", tag.original_schema())?;
+    map.serialize_entry("schema", &tag.schema.dict())?;
+    map.serialize_entry("offsets", &tag.offsets.to_array())?;
+    Ok(())
 }
 
 /// Writes `tags` exactly as `pycodetags data --format json` prints them: Python's
@@ -355,6 +376,34 @@ pub fn write_pycodetags_json_parallel<W: io::Write>(
 pub fn write_pycodetags_record<W: io::Write>(tag: &Tag, writer: W) -> io::Result<()> {
     let mut ser = serde_json::Serializer::with_formatter(writer, PythonFormatter::inside_array());
     tag.pycodetags()
+        .serialize(&mut ser)
+        .map_err(io::Error::other)
+}
+
+/// Writes what [`write_pycodetags_record`] writes with one more key, `key`, after 0.8.1's
+/// last (`offsets`), formatted the same way (Python's `json.dumps(indent=2)`, ASCII only).
+/// codetags' own additions to a record (`blame`) go through here, so a record without them
+/// stays byte for byte 0.8.1's.
+///
+/// ```
+/// use codetags_parse::{extract_tags, write_pycodetags_record, write_pycodetags_record_with, Schema};
+/// let found = extract_tags(b"# TODO: a <p:1>\n", Schema::Pep350).unwrap();
+/// let (mut plain, mut extended) = (Vec::new(), Vec::new());
+/// write_pycodetags_record(&found.tags[0], &mut plain).unwrap();
+/// write_pycodetags_record_with(&found.tags[0], "blame", &serde_json::json!({"author": "Zoë"}), &mut extended).unwrap();
+/// let plain = String::from_utf8(plain).unwrap();
+/// let extended = String::from_utf8(extended).unwrap();
+/// assert!(extended.starts_with(plain.strip_suffix("\n  }").unwrap()));
+/// assert!(extended.ends_with(",\n    \"blame\": {\n      \"author\": \"Zo\\u00eb\"\n    }\n  }"));
+/// ```
+pub fn write_pycodetags_record_with<W: io::Write, E: Serialize>(
+    tag: &Tag,
+    key: &str,
+    value: &E,
+    writer: W,
+) -> io::Result<()> {
+    let mut ser = serde_json::Serializer::with_formatter(writer, PythonFormatter::inside_array());
+    ExtendedRecord { tag, key, value }
         .serialize(&mut ser)
         .map_err(io::Error::other)
 }

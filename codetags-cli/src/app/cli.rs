@@ -101,6 +101,10 @@ pub struct ScanArgs {
     /// Colour the text and summary output.
     #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
     pub color: ColorChoice,
+    /// Add who wrote each tag, and when (`git blame` of its line, cached): text lines end with
+    /// `[author, date, age]`, JSON records gain `blame` (also `[tool.pycodetags] blame = true`).
+    #[arg(long)]
+    pub blame: bool,
 }
 
 /// `codetags cache …`.

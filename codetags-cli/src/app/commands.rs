@@ -39,6 +39,7 @@ pub fn run_scan(global: &GlobalArgs, args: ScanArgs) -> anyhow::Result<Exit> {
     } else {
         cache_cmd::open_for_scan(global, &config, &args.paths, args.clean_old_caches)?
     };
+    let request_blame = config.blame;
     let mut request = ScanRequest::new(args.paths.clone(), config);
     request.threads = args.threads;
     request.follow_symlinks = args.follow_symlinks;
@@ -56,6 +57,25 @@ pub fn run_scan(global: &GlobalArgs, args: ScanArgs) -> anyhow::Result<Exit> {
         }
     };
 
+    let blame = (args.blame || request_blame).then(|| {
+        let report = codetags_cli::blame::blame_tags(
+            &outcome,
+            cache
+                .as_deref()
+                .map(|c| c as &dyn codetags_cli::blame::BlameCache),
+            args.threads,
+        );
+        log_phase(run_started, "blamed");
+        tracing::info!(
+            files = report.stats.files,
+            cached = report.stats.cached,
+            blamed = report.stats.blamed,
+            untracked = report.stats.untracked,
+            "blame done"
+        );
+        report
+    });
+
     let options = RenderOptions {
         tags: args
             .tags
@@ -67,13 +87,15 @@ pub fn run_scan(global: &GlobalArgs, args: ScanArgs) -> anyhow::Result<Exit> {
     let written = match &args.output {
         Some(path) => {
             // The error already names the target (never the temp file beside it).
-            output::write_atomically(path, |w| report::render(&outcome, format, &options, w))
-                .map_err(anyhow::Error::from)
+            output::write_atomically(path, |w| {
+                render(&outcome, blame.as_ref(), format, &options, w)
+            })
+            .map_err(anyhow::Error::from)
         }
         None => {
             let stdout = std::io::stdout();
             let mut out = std::io::BufWriter::with_capacity(1 << 16, stdout.lock());
-            report::render(&outcome, format, &options, &mut out)
+            render(&outcome, blame.as_ref(), format, &options, &mut out)
                 .and_then(|()| out.flush())
                 .context("cannot write to stdout")
         }
@@ -86,6 +108,13 @@ pub fn run_scan(global: &GlobalArgs, args: ScanArgs) -> anyhow::Result<Exit> {
 
     log_phase(run_started, "rendered");
     report_to_stderr(&outcome, &options, global.quiet);
+    if let Some(blame) = &blame
+        && global.quiet < 2
+    {
+        for note in &blame.notes {
+            eprintln!("codetags: note: {note}");
+        }
+    }
     if let Some(cache) = &cache {
         cache.record_last_scan(outcome.stats, outcome.elapsed);
         cache.auto_cleanup();
@@ -103,6 +132,22 @@ pub fn run_scan(global: &GlobalArgs, args: ScanArgs) -> anyhow::Result<Exit> {
         Ok(Exit::Diagnostics)
     } else {
         Ok(Exit::Success)
+    }
+}
+
+/// Renders with each tag's blame when `--blame` asked for it.
+fn render(
+    outcome: &ScanOutcome,
+    blame: Option<&codetags_cli::blame::BlameReport>,
+    format: Format,
+    options: &RenderOptions,
+    out: &mut dyn Write,
+) -> std::io::Result<()> {
+    match blame {
+        Some(blame) => {
+            report::render_blamed(outcome, blame, format, options, chrono::Utc::now(), out)
+        }
+        None => report::render(outcome, format, options, out),
     }
 }
 

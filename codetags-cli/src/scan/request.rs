@@ -115,6 +115,9 @@ impl ResultSettings {
             schema,
             schema_paths,
             extensions,
+            // Blame is asked of git after the scan and cached under its own keys
+            // (`blame::BlameKey`); the scan's records do not hold it.
+            blame: _,
             warnings: _,
         } = config;
         ResultSettings {

@@ -104,7 +104,8 @@ impl BlameCache for crate::state::CoreStateStore {
     fn store(&self, key: &BlameKey, answer: &[Blame]) {
         match cache_core::Key::new(BLAME_FUNCTION, key) {
             // Failures are counted and logged by cache-core; the answer stands.
-            Ok(key) => drop(self.cache().put(&key, &answer)),
+            // Stored as the type it is read back as: the entry records the value type.
+            Ok(key) => drop(self.cache().put(&key, &answer.to_vec())),
             Err(err) => tracing::warn!(%err, "cannot derive the blame cache key"),
         }
     }

@@ -78,7 +78,14 @@ pub trait BlameCache: Send + Sync {
     fn load(&self, key: &BlameKey) -> Option<Vec<Blame>>;
     /// Stores `answer` (one [`Blame`] per line of `key.lines`); failures are not fatal.
     fn store(&self, key: &BlameKey, answer: &[Blame]);
+    /// Records that a run blamed at `commit`, so later runs know answers may be found there.
+    fn mark_head(&self, commit: &str);
+    /// Whether a run blamed at `commit`.
+    fn has_head(&self, commit: &str) -> bool;
 }
+
+/// The cache-core function name of the "a run blamed at this commit" marks.
+pub const BLAME_HEAD_FUNCTION: &str = "codetags::blame-head";
 
 /// The identity of one cached answer: the commit, the path in the repository, the lines.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -108,6 +115,19 @@ impl BlameCache for crate::state::CoreStateStore {
             Ok(key) => drop(self.cache().put(&key, &answer.to_vec())),
             Err(err) => tracing::warn!(%err, "cannot derive the blame cache key"),
         }
+    }
+
+    fn mark_head(&self, commit: &str) {
+        if let Ok(key) = cache_core::Key::new(BLAME_HEAD_FUNCTION, &(FORMAT, commit)) {
+            drop(self.cache().put(&key, &true));
+        }
+    }
+
+    fn has_head(&self, commit: &str) -> bool {
+        cache_core::Key::new(BLAME_HEAD_FUNCTION, &(FORMAT, commit))
+            .ok()
+            .and_then(|key| self.cache().get::<bool>(&key))
+            .unwrap_or(false)
     }
 }
 
@@ -292,6 +312,13 @@ fn blame_repository(
             .collect());
     };
 
+    // Walking back through parents only pays when an earlier run blamed at one of them: on a
+    // first run (or after more than MAX_WALK commits) it would cost git calls for nothing.
+    let worth_walking = cache.is_some_and(|cache| {
+        git(top, &["rev-list", "--max-count", &MAX_WALK.to_string(), &head])
+            .map(|out| out.lines().skip(1).any(|commit| cache.has_head(commit)))
+            .unwrap_or(false)
+    });
     let mut answers: Vec<Option<Answer>> = jobs.iter().map(|_| None).collect();
     let mut to_blame: Vec<usize> = Vec::new();
     let mut walker = None;
@@ -321,6 +348,10 @@ fn blame_repository(
                     .filter(|a| a.len() == job.lines.len())
                 {
                     answers[index] = Some(Answer::Lines(found, How::Cached));
+                    continue;
+                }
+                if !worth_walking {
+                    to_blame.push(index);
                     continue;
                 }
                 let walker = walker.get_or_insert_with(|| ParentWalker::new(top));
@@ -390,6 +421,9 @@ fn blame_repository(
     });
     for (index, answer) in blamed {
         answers[index] = Some(answer);
+    }
+    if let Some(cache) = cache {
+        cache.mark_head(&head);
     }
     Ok(answers
         .into_iter()

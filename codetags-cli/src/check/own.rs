@@ -162,7 +162,7 @@ fn read_date<'a>(
 ) -> Option<(&'static str, Result<NaiveDate, String>)> {
     let (key, value) = find(todo, field)?;
     let text = match value {
-        Attr::Str(s) if s.is_empty() => return None,
+        Attr::Str("") => return None,
         Attr::Str(s) => s.to_owned(),
         other => other.display(),
     };

@@ -248,10 +248,30 @@ impl Rule {
     /// assert_eq!("invalid-status".parse::<Rule>(), Ok(Rule::InvalidStatus));
     /// ```
     pub fn info(self) -> &'static RuleInfo {
-        RULES
-            .iter()
-            .find(|info| info.rule == self)
-            .expect("every rule has an entry in RULES")
+        &RULES[self.index()]
+    }
+
+    /// The rule's position in [`RULES`] (a `match`, so a new rule cannot lack an entry).
+    fn index(self) -> usize {
+        match self {
+            Rule::DoneMissingAssignee => 0,
+            Rule::DoneMissingRelease => 1,
+            Rule::DoneMissingClosedDate => 2,
+            Rule::MandatoryField => 3,
+            Rule::InvalidAuthor => 4,
+            Rule::InvalidRelease => 5,
+            Rule::InvalidChangeType => 6,
+            Rule::InvalidStatus => 7,
+            Rule::InvalidPriority => 8,
+            Rule::InvalidIteration => 9,
+            Rule::InvalidCategory => 10,
+            Rule::InvalidCustomField => 11,
+            Rule::Overdue => 12,
+            Rule::MaxAge => 13,
+            Rule::ForbiddenTag => 14,
+            Rule::MissingField => 15,
+            Rule::BadDate => 16,
+        }
     }
 
     /// The stable id, e.g. `max-age`.
@@ -304,5 +324,31 @@ impl Hit {
             rule,
             message: message.into(),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn each_rule_has_its_own_entry_and_id() {
+        for (i, info) in RULES.iter().enumerate() {
+            assert_eq!(info.rule.index(), i, "{}", info.id);
+            assert_eq!(info.id.parse::<Rule>(), Ok(info.rule));
+            assert!(
+                info.id.chars().all(|c| c.is_ascii_lowercase() || c == '-'),
+                "{}",
+                info.id
+            );
+        }
+        let mut ids = rule_ids();
+        ids.sort_unstable();
+        ids.dedup();
+        assert_eq!(ids.len(), RULES.len());
+        assert_eq!(
+            "late".parse::<Rule>().unwrap_err().to_string(),
+            format!("unknown rule \"late\"; rules: {}", rule_ids().join(", "))
+        );
     }
 }

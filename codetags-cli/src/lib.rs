@@ -16,6 +16,7 @@
 //! | state | [`state`] | the scan-state key, records and store ([`state::StateStore`], [`state::CoreStateStore`] over cache-core), `last-scan.json` |
 //! | scan | [`scan`](mod@scan) | [`scan::scan`]`(&`[`scan::ScanRequest`]`) -> `[`scan::ScanOutcome`]: roots, per-file visit, orchestration |
 //! | blame | [`blame`] | who wrote each tag and when: `git blame` of the tag lines, cached by commit and path |
+//! | check | [`check`] | `codetags check`'s rules (the issue tracker's `validate`, `[tool.pycodetags.check]`) over a scan outcome: findings with rule ids and severities |
 //! | report | [`report`] | text, JSON and summary renderers, diagnostics lines |
 //!
 //! The items most callers need are also re-exported here.
@@ -29,6 +30,7 @@
 //! ```
 
 pub mod blame;
+pub mod check;
 pub mod config;
 pub mod display;
 pub mod extract;

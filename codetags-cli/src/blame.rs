@@ -315,9 +315,12 @@ fn blame_repository(
     // Walking back through parents only pays when an earlier run blamed at one of them: on a
     // first run (or after more than MAX_WALK commits) it would cost git calls for nothing.
     let worth_walking = cache.is_some_and(|cache| {
-        git(top, &["rev-list", "--max-count", &MAX_WALK.to_string(), &head])
-            .map(|out| out.lines().skip(1).any(|commit| cache.has_head(commit)))
-            .unwrap_or(false)
+        git(
+            top,
+            &["rev-list", "--max-count", &MAX_WALK.to_string(), &head],
+        )
+        .map(|out| out.lines().skip(1).any(|commit| cache.has_head(commit)))
+        .unwrap_or(false)
     });
     let mut answers: Vec<Option<Answer>> = jobs.iter().map(|_| None).collect();
     let mut to_blame: Vec<usize> = Vec::new();

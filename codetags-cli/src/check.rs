@@ -40,3 +40,59 @@ pub use evaluate::{Finding, TagContext, check_outcome, check_outcome_with, check
 pub use own::WrittenOn;
 pub use rule::{Hit, RULES, Rule, RuleInfo, Severity, UnknownRule};
 pub use settings::{CheckSettings, Level, TrackerSettings};
+
+/// [`check_outcome`] with the blame of each tag ([`crate::blame::blame_tags`]): `max-age`
+/// counts from the blame date of a tag that has no `origination_date` (a line not committed
+/// yet was written today, so it is never too old).
+///
+/// ```
+/// use codetags_cli::blame::{Blame, BlameReport};
+/// use codetags_cli::{check::{check_outcome_blamed, CheckSettings}, config::ProjectConfig, scan::{scan, ScanRequest}};
+/// let dir = tempfile::tempdir().unwrap();
+/// std::fs::write(dir.path().join("m.py"), "# TODO: old\n").unwrap();
+/// let outcome = scan(&ScanRequest::new(vec![dir.path().into()], ProjectConfig::defaults(dir.path()))).unwrap();
+/// let blame = BlameReport { tags: vec![vec![Some(Blame {
+///     commit: Some("ab".repeat(20)), author: Some("Ann".into()), email: None,
+///     date: Some("2024-01-01T10:00:00+02:00".into()),
+/// })]], ..BlameReport::default() };
+/// let settings = CheckSettings { max_age_days: Some(30), ..Default::default() };
+/// let today = chrono::NaiveDate::from_ymd_opt(2025, 3, 1).unwrap();
+/// let findings = check_outcome_blamed(&outcome, &settings, today, &blame);
+/// assert_eq!(findings[0].rule_id(), "max-age");
+/// assert!(check_outcome(&outcome, &settings, today).is_empty());
+/// # use codetags_cli::check::check_outcome;
+/// ```
+pub fn check_outcome_blamed<'a>(
+    outcome: &'a crate::scan::ScanOutcome,
+    settings: &CheckSettings,
+    today: chrono::NaiveDate,
+    blame: &crate::blame::BlameReport,
+) -> Vec<Finding<'a>> {
+    // Blame is aligned with the outcome; the rules see a tag by reference, so each tag is
+    // found again by its address.
+    let position: std::collections::HashMap<*const crate::extract::Tag, (usize, usize)> = outcome
+        .files
+        .iter()
+        .enumerate()
+        .flat_map(|(f, file)| {
+            file.tags
+                .iter()
+                .enumerate()
+                .map(move |(t, tag)| (tag as *const _, (f, t)))
+        })
+        .collect();
+    let written = |context: &TagContext<'a>| {
+        let &(file, index) = position.get(&(context.tag as *const _))?;
+        let blame = blame.get(file, index)?;
+        let date = match blame.datetime() {
+            Some(date) => date.date_naive(),
+            None if !blame.is_committed() => today,
+            None => return None,
+        };
+        Some(WrittenOn {
+            date,
+            source: "blame",
+        })
+    };
+    check_outcome_with(outcome, settings, today, written)
+}

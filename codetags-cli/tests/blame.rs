@@ -419,3 +419,42 @@ fn json_records_gain_blame_only_with_the_flag() {
     let configured = run(&[]);
     assert!(configured.iter().all(|r| r.get("blame").is_some()));
 }
+
+#[test]
+fn check_counts_max_age_from_the_blame_date() {
+    let repo = repository();
+    write(
+        repo.path(),
+        "pyproject.toml",
+        "[tool.pycodetags.check]\noverdue = false\nmax_age_days = 60\n",
+    );
+    let check = |extra: &[&str]| {
+        Command::cargo_bin("codetags")
+            .unwrap()
+            .current_dir(repo.path())
+            .args(["check", "--no-cache", "--today", "2025-06-10", "."])
+            .args(extra)
+            .output()
+            .unwrap()
+    };
+    // No tag has an origination date: without blame nothing is too old.
+    let plain = check(&[]);
+    assert_eq!(
+        plain.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&plain.stderr)
+    );
+    let blamed = check(&["--blame"]);
+    assert_eq!(blamed.status.code(), Some(1));
+    let stdout = String::from_utf8_lossy(&blamed.stdout);
+    let old: Vec<&str> = stdout.lines().filter(|l| l.contains(" max-age ")).collect();
+    // Ann's lines of 2025-03-01 (101 days before) and Bob's of 2025-04-15 (56 days: young
+    // enough) — only Ann's are reported.
+    assert!(!old.is_empty(), "{stdout}");
+    assert!(old.iter().all(|l| !l.contains("renamed.py:3:")), "{stdout}");
+    assert!(
+        old.iter().any(|l| l.starts_with("renamed.py:1:1:")),
+        "{stdout}"
+    );
+}

@@ -33,6 +33,7 @@ pub fn run_check(global: &GlobalArgs, args: CheckArgs) -> anyhow::Result<Exit> {
     } else {
         cache_cmd::open_for_scan(global, &config, &args.paths, false)?
     };
+    let blame_configured = config.blame;
     let mut request = ScanRequest::new(args.paths.clone(), config);
     request.threads = args.threads;
     request.follow_symlinks = args.follow_symlinks;
@@ -46,7 +47,25 @@ pub fn run_check(global: &GlobalArgs, args: CheckArgs) -> anyhow::Result<Exit> {
         }
     };
 
-    let findings = check::check_outcome(&outcome, &settings, today);
+    let blame = (args.blame || blame_configured).then(|| {
+        let report = codetags_cli::blame::blame_tags(
+            &outcome,
+            cache
+                .as_deref()
+                .map(|c| c as &dyn codetags_cli::blame::BlameCache),
+            args.threads,
+        );
+        if global.quiet < 2 {
+            for note in &report.notes {
+                eprintln!("codetags: note: {note}");
+            }
+        }
+        report
+    });
+    let findings = match &blame {
+        Some(blame) => check::check_outcome_blamed(&outcome, &settings, today, blame),
+        None => check::check_outcome(&outcome, &settings, today),
+    };
     let written = {
         let stdout = std::io::stdout();
         let mut out = std::io::BufWriter::with_capacity(1 << 16, stdout.lock());

@@ -27,6 +27,10 @@ pub struct CheckArgs {
     /// Worker threads (default: one per CPU).
     #[arg(short = 'j', long, value_name = "N", default_value_t = 0)]
     pub threads: usize,
+    /// Blame each tag (`git blame`, cached): max-age counts from the blame date of tags without
+    /// an origination date (also `[tool.pycodetags] blame = true`).
+    #[arg(long)]
+    pub blame: bool,
 }
 
 /// `codetags check --format`.

@@ -215,9 +215,22 @@ fn python_parse_message(
         }
         "Expected ')' to close '('" => expecting("rparen"),
         "Expected ':' to follow key" => expecting("colon"),
-        "Expected Field to start key value pair" | "Expected '}' or ','" => {
+        "Expected Field to start key value pair" => {
             expecting("['quoted_identifier', 'unquoted_identifier']")
         }
+        // jmespath.py reads on after a value followed by neither `,` nor `}`: a key must come
+        // next, then a colon.
+        "Expected '}' or ','" => match tokens.get(index + 1) {
+            Some(next) if matches!(token.kind, "quoted_identifier" | "unquoted_identifier") => {
+                if next.kind == "eof" {
+                    incomplete()
+                } else {
+                    parse_error(next, &format!("Expecting: colon, got: {}", next.kind))
+                }
+            }
+            _ => expecting("['quoted_identifier', 'unquoted_identifier']"),
+        },
+        "Expected number, ':', or '*'" => expecting("star"),
         "Expected identifier, '*', '{', '[', '&', or '[?'" => parse_error(
             &token,
             &format!(
@@ -233,21 +246,21 @@ fn python_parse_message(
             parse_error(&lparen, "Quoted identifier not allowed for function names.")
         }
         "Invalid function name" => {
-            let name = index
+            // The token before the `(` at or before where the crate stopped.
+            let lparen = tokens[..=index.min(tokens.len() - 1)]
+                .iter()
+                .rposition(|t| t.kind == "lparen")
+                .unwrap_or(index);
+            let name = lparen
                 .checked_sub(1)
                 .and_then(|i| tokens.get(i))
                 .cloned()
                 .unwrap_or_else(|| token.clone());
             parse_error(&name, &format!("Invalid function name '{}'", name.value))
         }
-        "Too many colons in slice expr"
-        | "Expected number, ':', or ']'"
-        | "Expected number, ':', or '*'" => {
-            if token.kind == "eof" {
-                incomplete()
-            } else {
-                parse_error(&token, "syntax error")
-            }
+        // Inside a slice jmespath.py says "syntax error", at the end of input too.
+        "Too many colons in slice expr" | "Expected number, ':', or ']'" => {
+            parse_error(&token, "syntax error")
         }
         _ if token.kind == "eof" => incomplete(),
         _ => parse_error(&token, "invalid token"),

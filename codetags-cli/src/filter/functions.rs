@@ -181,13 +181,7 @@ pub(crate) fn call<'a>(name: &str, args: Vec<Val<'a>>) -> Result<Val<'a>, String
         "merge" => {
             let mut merged: Vec<(String, Val<'a>)> = Vec::new();
             for object in args {
-                let Val::Dict(map) = object else {
-                    return Err(format!(
-                        "'{}' object is not iterable",
-                        object.py_type_name()
-                    ));
-                };
-                for (k, v) in map {
+                for (k, v) in update_pairs(object)? {
                     match merged.iter_mut().find(|(key, _)| *key == k) {
                         Some(slot) => slot.1 = v,
                         None => merged.push((k, v)),
@@ -389,6 +383,48 @@ pub(crate) fn call<'a>(name: &str, args: Vec<Val<'a>>) -> Result<Val<'a>, String
         _ => return Err(format!("Unknown function: {name}()")),
     };
     Ok(result)
+}
+
+/// What Python's `dict.update(value)` adds: an object's items, or a list's `[key, value]`
+/// pairs; anything else is Python's error.
+fn update_pairs(value: Val<'_>) -> Result<Vec<(String, Val<'_>)>, String> {
+    let items = match value {
+        Val::Dict(map) => return Ok(map),
+        Val::List(items) => items,
+        Val::Str(s) if s.is_empty() => return Ok(Vec::new()),
+        Val::Str(_) => {
+            return Err(
+                "dictionary update sequence element #0 has length 1; 2 is required".to_owned(),
+            );
+        }
+        other => return Err(format!("'{}' object is not iterable", other.py_type_name())),
+    };
+    let mut pairs = Vec::with_capacity(items.len());
+    for (i, item) in items.into_iter().enumerate() {
+        let parts: Vec<Val<'_>> = match item {
+            Val::List(parts) => parts,
+            Val::Str(s) => s.chars().map(|c| Val::Str(c.to_string())).collect(),
+            Val::Dict(map) => map.into_iter().map(|(k, _)| Val::Str(k)).collect(),
+            _ => {
+                return Err(format!(
+                    "cannot convert dictionary update sequence element #{i} to a sequence"
+                ));
+            }
+        };
+        if parts.len() != 2 {
+            return Err(format!(
+                "dictionary update sequence element #{i} has length {}; 2 is required",
+                parts.len()
+            ));
+        }
+        let mut parts = parts.into_iter();
+        match (parts.next(), parts.next()) {
+            (Some(Val::Str(key)), Some(value)) => pairs.push((key, value)),
+            // A key that is not a string: a JSON object cannot hold it.
+            _ => return Err("merge(): a key that is not a string".to_owned()),
+        }
+    }
+    Ok(pairs)
 }
 
 fn list(value: Val<'_>) -> Vec<Val<'_>> {

@@ -155,9 +155,7 @@ pub(crate) fn tokenize(expression: &str) -> Result<Vec<Token>, LexError> {
             let lexeme = format!("\"{raw}\"");
             match serde_json::from_str::<String>(&lexeme) {
                 Ok(name) => tokens.push(token("quoted_identifier", name, start, pos)),
-                Err(err) => {
-                    return Err(lex_error(expression, start, &python_json_error(&err)));
-                }
+                Err(_) => return Err(lex_error(expression, start, python_json_error(&raw))),
             }
         } else if c == '=' {
             if chars.get(pos + 1) == Some(&'=') {
@@ -213,16 +211,31 @@ fn consume_until(
     ))
 }
 
-/// The first part of Python's `json` error message (jmespath.py keeps what precedes `:`).
-fn python_json_error(err: &serde_json::Error) -> String {
-    let text = err.to_string();
-    if text.contains("control character") {
-        "Invalid control character at".to_owned()
-    } else if text.contains("unicode") || text.contains("hex escape") {
-        "Invalid \\uXXXX escape".to_owned()
-    } else {
-        "Invalid \\escape".to_owned()
+/// The first part of Python's `json` error message for the JSON string `"{raw}"`, which
+/// `serde_json` refused (jmespath.py keeps what precedes the first `:`): the first problem
+/// from the left, as Python's scanner meets it.
+fn python_json_error(raw: &str) -> &'static str {
+    let chars: Vec<char> = raw.chars().collect();
+    let mut i = 0;
+    while i < chars.len() {
+        match chars[i] {
+            c if (c as u32) < 0x20 => return "Invalid control character at",
+            '\\' => match chars.get(i + 1) {
+                Some('u') => {
+                    let hex = chars.get(i + 2..i + 6);
+                    if !hex.is_some_and(|h| h.iter().all(char::is_ascii_hexdigit)) {
+                        return "Invalid \\uXXXX escape";
+                    }
+                    i += 6;
+                }
+                Some('"' | '\\' | '/' | 'b' | 'f' | 'n' | 'r' | 't') => i += 2,
+                _ => return "Invalid \\escape",
+            },
+            _ => i += 1,
+        }
     }
+    // A lone surrogate escape, which Python accepts and serde_json does not.
+    "Invalid \\uXXXX escape"
 }
 
 /// `expression` with each deprecated backtick literal written as the JSON string it means, for

@@ -140,6 +140,32 @@ impl Filter {
             .map_err(|message| EvalError { message })
     }
 
+    /// Keeps the tags the filter selects, in order. A tag it fails on is dropped and handed to
+    /// `on_error` with the reason, as pycodetags 0.8.1 drops it with a warning.
+    ///
+    /// ```
+    /// use codetags_cli::filter::Filter;
+    /// use codetags_parse::{extract_tags, Schema};
+    /// let src = b"# TODO: a <priority=high>\n# BUG: b <priority=low>\n# FIXME: c <ann>\n";
+    /// let mut tags = extract_tags(src, Schema::Pep350)?.tags;
+    /// let mut failed = Vec::new();
+    /// Filter::compile("priority < 'i'")?.retain(&mut tags, |tag, err| failed.push((tag.comment.clone(), err.clone())));
+    /// assert_eq!(tags.iter().map(|t| t.comment.as_str()).collect::<Vec<_>>(), ["a"]);
+    /// assert!(failed.is_empty()); // `null < 'i'` is null, not an error
+    /// Filter::compile("length(priority)")?.retain(&mut tags, |tag, err| failed.push((tag.comment.clone(), err.clone())));
+    /// assert_eq!(tags.len(), 1);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn retain(&self, tags: &mut Vec<Tag>, mut on_error: impl FnMut(&Tag, &EvalError)) {
+        tags.retain(|tag| match self.matches_tag(tag) {
+            Ok(keep) => keep,
+            Err(err) => {
+                on_error(tag, &err);
+                false
+            }
+        });
+    }
+
     /// [`Filter::matches`] on the tag's [`flat_dict`].
     ///
     /// # Errors

@@ -34,14 +34,15 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
+mod ast;
 mod eval;
 mod functions;
 mod lexer;
 mod value;
 
 use crate::extract::Tag;
+use ast::Node;
 use codetags_parse::FieldValue;
-use eval::Node;
 use lexer::{PositionMap, Token};
 use serde_json::{Map, Value};
 use value::Val;

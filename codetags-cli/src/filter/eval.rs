@@ -1,5 +1,4 @@
-//! The filter's syntax tree (converted once from the `jmespath` crate's) and its evaluation
-//! with jmespath.py 1.1.0's `TreeInterpreter` semantics.
+//! A filter's evaluation with jmespath.py 1.1.0's `TreeInterpreter` semantics.
 //!
 //! Where that interpreter and the JMESPath specification (which the crate's own interpreter
 //! follows) part, this one does what Python does: `<`, `<=`, `>`, `>=` order strings too (a
@@ -7,124 +6,9 @@
 //! than stopping (`a.length(@)` on a missing `a` is a type error, not `null`); multi-selects of
 //! `null` are `null`; and function arguments are checked by Python's type names.
 
+use super::ast::{Cmp, Node};
 use super::functions;
 use super::value::Val;
-use jmespath::ast::{Ast, Comparator};
-
-/// A node of a compiled filter.
-#[derive(Debug, Clone, PartialEq)]
-pub enum Node {
-    /// `@`.
-    Identity,
-    /// A key of an object.
-    Field(String),
-    /// `[n]`, negative from the end.
-    Index(i64),
-    /// `[start:stop:step]`.
-    Slice(Option<i64>, Option<i64>, i64),
-    /// A literal: backtick JSON or a raw `'string'`.
-    Literal(serde_json::Value),
-    /// `lhs.rhs`, `lhs | rhs`, `lhs[n]`.
-    Subexpr(Box<Node>, Box<Node>),
-    /// `lhs[*].rhs`, `lhs[].rhs`, `lhs.*.rhs` and filters: `rhs` over each element of `lhs`.
-    Projection(Box<Node>, Box<Node>),
-    /// The values of an object (`*`).
-    ObjectValues(Box<Node>),
-    /// `[]`.
-    Flatten(Box<Node>),
-    /// `[?predicate]`: `then` when the predicate holds, else `null`.
-    Condition(Box<Node>, Box<Node>),
-    /// A comparison.
-    Compare(Cmp, Box<Node>, Box<Node>),
-    /// `a || b`.
-    Or(Box<Node>, Box<Node>),
-    /// `a && b`.
-    And(Box<Node>, Box<Node>),
-    /// `!a`.
-    Not(Box<Node>),
-    /// `[a, b]`.
-    MultiList(Vec<Node>),
-    /// `{k: a}`.
-    MultiHash(Vec<(String, Node)>),
-    /// `&expr`.
-    Expref(Box<Node>),
-    /// `name(args…)`.
-    Function(String, Vec<Node>),
-}
-
-/// A comparison operator.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Cmp {
-    /// `==`
-    Eq,
-    /// `!=`
-    Ne,
-    /// `<`
-    Lt,
-    /// `<=`
-    Le,
-    /// `>`
-    Gt,
-    /// `>=`
-    Ge,
-}
-
-impl Node {
-    /// Converts the crate's syntax tree.
-    pub(crate) fn from_ast(ast: &Ast) -> Node {
-        let boxed = |a: &Ast| Box::new(Node::from_ast(a));
-        match ast {
-            Ast::Identity { .. } => Node::Identity,
-            Ast::Field { name, .. } => Node::Field(name.clone()),
-            Ast::Index { idx, .. } => Node::Index(i64::from(*idx)),
-            Ast::Slice {
-                start, stop, step, ..
-            } => Node::Slice(start.map(i64::from), stop.map(i64::from), i64::from(*step)),
-            Ast::Literal { value, .. } => {
-                Node::Literal(serde_json::to_value(&**value).unwrap_or(serde_json::Value::Null))
-            }
-            Ast::Subexpr { lhs, rhs, .. } => Node::Subexpr(boxed(lhs), boxed(rhs)),
-            Ast::Projection { lhs, rhs, .. } => Node::Projection(boxed(lhs), boxed(rhs)),
-            Ast::ObjectValues { node, .. } => Node::ObjectValues(boxed(node)),
-            Ast::Flatten { node, .. } => Node::Flatten(boxed(node)),
-            Ast::Condition {
-                predicate, then, ..
-            } => Node::Condition(boxed(predicate), boxed(then)),
-            Ast::Comparison {
-                comparator,
-                lhs,
-                rhs,
-                ..
-            } => {
-                let cmp = match comparator {
-                    Comparator::Equal => Cmp::Eq,
-                    Comparator::NotEqual => Cmp::Ne,
-                    Comparator::LessThan => Cmp::Lt,
-                    Comparator::LessThanEqual => Cmp::Le,
-                    Comparator::GreaterThan => Cmp::Gt,
-                    Comparator::GreaterThanEqual => Cmp::Ge,
-                };
-                Node::Compare(cmp, boxed(lhs), boxed(rhs))
-            }
-            Ast::Or { lhs, rhs, .. } => Node::Or(boxed(lhs), boxed(rhs)),
-            Ast::And { lhs, rhs, .. } => Node::And(boxed(lhs), boxed(rhs)),
-            Ast::Not { node, .. } => Node::Not(boxed(node)),
-            Ast::MultiList { elements, .. } => {
-                Node::MultiList(elements.iter().map(Node::from_ast).collect())
-            }
-            Ast::MultiHash { elements, .. } => Node::MultiHash(
-                elements
-                    .iter()
-                    .map(|kv| (kv.key.clone(), Node::from_ast(&kv.value)))
-                    .collect(),
-            ),
-            Ast::Expref { ast, .. } => Node::Expref(boxed(ast)),
-            Ast::Function { name, args, .. } => {
-                Node::Function(name.clone(), args.iter().map(Node::from_ast).collect())
-            }
-        }
-    }
-}
 
 /// Evaluates `node` against `value`.
 ///
@@ -264,7 +148,7 @@ pub(crate) fn eval<'a>(node: &'a Node, value: &Val<'a>) -> Result<Val<'a>, Strin
                 .iter()
                 .map(|a| eval(a, value))
                 .collect::<Result<Vec<_>, _>>()?;
-            functions::call(name, resolved)
+            functions::call(name, resolved, &eval)
         }
     }
 }
@@ -351,7 +235,8 @@ mod tests {
     #[test]
     fn slices_follow_python() {
         let items = ints(&[0, 1, 2, 3, 4]);
-        let cases: [(Option<i64>, Option<i64>, i64, &[i128]); 7] = [
+        type Case = (Option<i64>, Option<i64>, i64, &'static [i128]);
+        let cases: [Case; 7] = [
             (None, None, 1, &[0, 1, 2, 3, 4]),
             (None, None, -1, &[4, 3, 2, 1, 0]),
             (Some(1), Some(-1), 1, &[1, 2, 3]),

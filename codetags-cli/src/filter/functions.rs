@@ -1,7 +1,7 @@
 //! jmespath.py 1.1.0's built-in functions, with its argument checks (by Python type name, so a
 //! boolean is never a number) and its error messages.
 
-use super::eval::eval;
+use super::ast::Node;
 use super::value::Val;
 use std::cmp::Ordering;
 
@@ -167,8 +167,16 @@ fn validate(name: &str, sig: &Signature, args: &[Val<'_>]) -> Result<(), String>
     Ok(())
 }
 
+/// How an expression reference is evaluated (the evaluator's own `eval`, passed down so this
+/// module needs nothing above it).
+pub(crate) type Eval<'e, 'a> = &'e dyn Fn(&'a Node, &Val<'a>) -> Result<Val<'a>, String>;
+
 /// Calls the built-in `name` with evaluated arguments.
-pub(crate) fn call<'a>(name: &str, args: Vec<Val<'a>>) -> Result<Val<'a>, String> {
+pub(crate) fn call<'a>(
+    name: &str,
+    args: Vec<Val<'a>>,
+    eval: Eval<'_, 'a>,
+) -> Result<Val<'a>, String> {
     let sig = signature(name).ok_or_else(|| format!("Unknown function: {name}()"))?;
     validate(name, &sig, &args)?;
     match name {
@@ -550,21 +558,25 @@ mod tests {
         }
     }
 
+    fn no_eval<'a>(_: &'a Node, _: &Val<'a>) -> Result<Val<'a>, String> {
+        unreachable!("no expression reference here")
+    }
+
     #[test]
     fn arity_and_type_errors_use_jmespath_py_messages() {
-        let err = call("contains", vec![Val::Str("a".into())]).unwrap_err();
+        let err = call("contains", vec![Val::Str("a".into())], &no_eval).unwrap_err();
         assert_eq!(
             err,
             "Expected 2 arguments for function contains(), received 1"
         );
-        let err = call("length", vec![Val::Null]).unwrap_err();
+        let err = call("length", vec![Val::Null], &no_eval).unwrap_err();
         assert_eq!(
             err,
             "In function length(), invalid type for value: None, expected one of: ['string', 'array', 'object'], received: \"null\""
         );
-        let err = call("nope", vec![]).unwrap_err();
+        let err = call("nope", vec![], &no_eval).unwrap_err();
         assert_eq!(err, "Unknown function: nope()");
         // Booleans are not numbers for jmespath.py's type check.
-        assert!(call("abs", vec![Val::Bool(true)]).is_err());
+        assert!(call("abs", vec![Val::Bool(true)], &no_eval).is_err());
     }
 }

@@ -6,7 +6,7 @@
 //! objects; these rules are what it does, not what the JMESPath specification says where the
 //! two differ (strings are ordered, the final result is tested with Python's `bool`).
 
-use super::eval::Node;
+use super::ast::Node;
 use std::cmp::Ordering;
 use std::fmt::Write as _;
 

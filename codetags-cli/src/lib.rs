@@ -15,6 +15,7 @@
 //! | extract | [`extract`] | the codetags-parse adapter: one file's bytes to tags, diagnostics and content hash |
 //! | state | [`state`] | the scan-state key, records and store ([`state::StateStore`], [`state::CoreStateStore`] over cache-core), `last-scan.json` |
 //! | scan | [`scan`](mod@scan) | [`scan::scan`]`(&`[`scan::ScanRequest`]`) -> `[`scan::ScanOutcome`]: roots, per-file visit, orchestration |
+//! | filter | [`filter`] | `--filter`: a tag's flat dictionary and JMESPath with pycodetags 0.8.1's (jmespath.py's) semantics |
 //! | check | [`check`] | `codetags check`'s rules (the issue tracker's `validate`, `[tool.pycodetags.check]`) over a scan outcome: findings with rule ids and severities |
 //! | report | [`report`] | text, JSON and summary renderers, diagnostics lines |
 //!
@@ -32,6 +33,7 @@ pub mod check;
 pub mod config;
 pub mod display;
 pub mod extract;
+pub mod filter;
 pub mod fnmatch;
 pub mod report;
 pub mod scan;

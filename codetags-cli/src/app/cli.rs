@@ -42,6 +42,9 @@ pub struct GlobalArgs {
 pub enum Command {
     /// Scan paths for code tags.
     Scan(ScanArgs),
+    /// pycodetags' `data` command: the tags of the `src` folders as pycodetags 0.8.1 reports
+    /// them (text grouped by tag, JSON, summary), optionally filtered with JMESPath.
+    Data(DataArgs),
     /// Inspect or clean the cache.
     #[command(subcommand)]
     Cache(CacheCommand),
@@ -104,6 +107,47 @@ pub struct ScanArgs {
     /// Colour the text and summary output.
     #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
     pub color: ColorChoice,
+    /// Only report tags this JMESPath expression selects, evaluated on each tag's fields as
+    /// pycodetags does (e.g. "priority == 'high' && status != 'done'").
+    #[arg(long, value_name = "JMESPATH")]
+    pub filter: Option<String>,
+}
+
+/// `codetags data`: pycodetags 0.8.1's command line.
+#[derive(Debug, Args)]
+pub struct DataArgs {
+    /// A file or folder of source code; repeat for more (default: `src` from
+    /// [tool.pycodetags], else the project folder).
+    #[arg(long = "src", value_name = "PATH")]
+    pub src: Vec<PathBuf>,
+    /// Output format: pycodetags 0.8.1's text, JSON or summary.
+    #[arg(long, value_enum, default_value_t = DataFormatArg::Text)]
+    pub format: DataFormatArg,
+    /// Only report tags this JMESPath expression selects, on each tag's flat dictionary
+    /// (data fields, custom fields, id, title, body, comment, code_tag).
+    #[arg(long, value_name = "JMESPATH")]
+    pub filter: Option<String>,
+    /// Write the report to FILE (atomically) instead of stdout.
+    #[arg(long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// Neither read nor write the cache (env: PYCODETAGS_NO_CACHE=1).
+    #[arg(long)]
+    pub no_cache: bool,
+    /// Worker threads (default: one per CPU).
+    #[arg(short = 'j', long, value_name = "N", default_value_t = 0)]
+    pub threads: usize,
+}
+
+/// `codetags data --format`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum DataFormatArg {
+    /// Grouped by tag name, each tag serialized as pycodetags writes it, then its
+    /// `path:line:column`.
+    Text,
+    /// A JSON array of pycodetags 0.8.1 records.
+    Json,
+    /// `Code Tag Summary:` and a count per tag name.
+    Summary,
 }
 
 /// `codetags cache …`.
@@ -136,6 +180,19 @@ impl ScanArgs {
     /// `--no-cache`, or `PYCODETAGS_NO_CACHE` set to a true boolean. Booleans are read as
     /// everywhere else ([`cache_core::parse_bool`]: true/false, 1/0, yes/no, on/off); unset or
     /// empty means off.
+    ///
+    /// # Errors
+    /// A message naming the variable when its value is not a boolean.
+    pub fn no_cache(&self) -> Result<bool, String> {
+        if self.no_cache {
+            return Ok(true);
+        }
+        env_flag("PYCODETAGS_NO_CACHE")
+    }
+}
+
+impl DataArgs {
+    /// `--no-cache`, or `PYCODETAGS_NO_CACHE` set to a true boolean (as for `scan`).
     ///
     /// # Errors
     /// A message naming the variable when its value is not a boolean.

@@ -15,6 +15,7 @@
 //! | extract | [`extract`] | the codetags-parse adapter: one file's bytes to tags, diagnostics and content hash |
 //! | state | [`state`] | the scan-state key, records and store ([`state::StateStore`], [`state::CoreStateStore`] over cache-core), `last-scan.json` |
 //! | scan | [`scan`](mod@scan) | [`scan::scan`]`(&`[`scan::ScanRequest`]`) -> `[`scan::ScanOutcome`]: roots, per-file visit, orchestration |
+//! | ids | [`ids`] | `codetags id`: local ids (`id=N`) for tags that have none, the `.pycodetags_ids` counter, rewriting tags in place |
 //! | report | [`report`] | text, JSON and summary renderers, diagnostics lines |
 //!
 //! The items most callers need are also re-exported here.
@@ -31,6 +32,7 @@ pub mod config;
 pub mod display;
 pub mod extract;
 pub mod fnmatch;
+pub mod ids;
 pub mod report;
 pub mod scan;
 pub mod state;

@@ -45,6 +45,8 @@ pub enum Command {
     /// Inspect or clean the cache.
     #[command(subcommand)]
     Cache(CacheCommand),
+    /// Give every tag without one a stable local id (id=N), as `pycodetags id` does.
+    Id(IdArgs),
 }
 
 /// When to colour text output.
@@ -182,4 +184,27 @@ impl From<FormatArg> for Format {
             FormatArg::Summary => Format::Summary,
         }
     }
+}
+
+/// `codetags id`.
+#[derive(Debug, Args)]
+#[command(
+    long_about = "Give every tag that has no id a stable local id (id=N), rewriting the tag in \
+                  place in its own syntax (PEP350 or TDG), as `pycodetags id` does. Ids come \
+                  from the project's .pycodetags_ids counter (commit it), which is saved before \
+                  any source is changed.\n\nExit status: 0 done, 1 --check found tags without \
+                  an id, 2 usage or configuration error, 3 refused (nothing written), 4 failed \
+                  after the counter was saved (run again)."
+)]
+pub struct IdArgs {
+    /// Files or folders to scan (default: `src` from [tool.pycodetags]).
+    #[arg(value_name = "PATH")]
+    pub paths: Vec<PathBuf>,
+    /// Show what would be assigned; write nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Assign nothing; exit 1 if any tag is missing an id (for CI / pre-commit). Wins over
+    /// --dry-run.
+    #[arg(long)]
+    pub check: bool,
 }

@@ -9,6 +9,7 @@ mod cache_cmd;
 mod cli;
 mod commands;
 mod exit;
+mod id_cmd;
 mod logging;
 mod output;
 mod progress;
@@ -53,5 +54,6 @@ pub fn run(cli: Cli) -> anyhow::Result<Exit> {
     match cli.command {
         Command::Scan(args) => commands::run_scan(&cli.global, args),
         Command::Cache(command) => cache_cmd::run_cache_command(&cli.global, command),
+        Command::Id(args) => id_cmd::run_id(&cli.global, args),
     }
 }

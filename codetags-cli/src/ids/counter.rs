@@ -16,9 +16,9 @@
 //! of the tag it was given to; it is written sorted by (length, text), i.e. numerically. The file
 //! is meant to be committed, so ids stay stable across clones.
 
-use super::IdError;
+use super::error::IdError;
 use crate::display::display_path;
-use cache_core::fswrite::{AtomicWrite, write_atomic};
+use cache_core::fswrite::{AtomicWrite, write_atomic_durable};
 use codetags_parse::dumps::python_repr;
 use serde_json::Value;
 use std::collections::BTreeMap;
@@ -212,8 +212,9 @@ impl IdCounter {
         out
     }
 
-    /// Saves the counter atomically (a temp file beside it, then a rename), unless the file
-    /// already holds exactly this text.
+    /// Saves the counter atomically (a temp file beside it, then a rename) and durably (on disk
+    /// when this returns, so sources rewritten after it can never be newer than the ids it
+    /// records), unless the file already holds exactly this text.
     ///
     /// # Errors
     /// [`IdError::Io`] naming the file.
@@ -226,7 +227,7 @@ impl IdCounter {
             temp_prefix: ".pycodetags-ids-",
             follow_links: true,
         };
-        write_atomic(&self.path, how, |w| w.write_all(text.as_bytes())).map_err(|error| {
+        write_atomic_durable(&self.path, how, |w| w.write_all(text.as_bytes())).map_err(|error| {
             IdError::Io {
                 path: self.path.clone(),
                 error,

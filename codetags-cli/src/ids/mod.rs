@@ -31,17 +31,19 @@
 //! through the files), and the counter is not rewritten when it would not change.
 
 mod counter;
+mod error;
 mod identity;
 mod rewrite;
 
 pub use counter::{COUNTER_FILE, IdCounter};
+pub use error::{DuplicateId, IdError};
 pub use identity::{content_identity, local_id};
 pub use rewrite::{RewriteError, rewrite_source};
 
 use crate::display::display_path;
 use crate::extract::{DiagnosticKind, Tag};
-use crate::scan::{ScanError, ScanRequest, scan};
-use cache_core::fswrite::{AtomicWrite, write_atomic};
+use crate::scan::{ScanRequest, scan};
+use cache_core::fswrite::{AtomicWrite, write_atomic_durable};
 use codetags_parse::dumps::{python_repr, with_id};
 use std::collections::{BTreeMap, HashSet};
 use std::io::{self, Write};
@@ -56,72 +58,6 @@ pub enum IdMode {
     DryRun,
     /// Assign nothing; list the tags without an id (`--check`).
     Check,
-}
-
-/// Why ids cannot be assigned. Messages are pycodetags 0.8.1's where it has one.
-#[derive(Debug, thiserror::Error)]
-pub enum IdError {
-    /// `.pycodetags_ids` exists but is not a valid counter.
-    #[error("{0}")]
-    Counter(String),
-    /// An id in the source or the counter is not a positive decimal without leading zeros.
-    #[error("{0}")]
-    InvalidLocalId(String),
-    /// Two tags carry the same id.
-    #[error(
-        "Duplicate local id {}: {}:{} and {}:{}. No files were changed.",
-        python_repr(.id), .first.0, py_offsets(&.first.1), .second.0, py_offsets(&.second.1)
-    )]
-    DuplicateId {
-        /// The id.
-        id: String,
-        /// The first tag's path and offsets.
-        first: (String, [usize; 4]),
-        /// The second tag's path and offsets.
-        second: (String, [usize; 4]),
-    },
-    /// A path to scan does not exist.
-    #[error(transparent)]
-    Scan(#[from] ScanError),
-    /// Some files could not be read completely, so the ids they hold are unknown.
-    #[error(
-        "cannot assign ids: {} problem{} in the files to scan, which may hide ids; no file was changed:\n  {}",
-        .0.len(), if .0.len() == 1 { "" } else { "s" }, .0.join("\n  ")
-    )]
-    Unreadable(Vec<String>),
-    /// A file cannot be rewritten.
-    #[error("{}: {error}", display_path(.path))]
-    Rewrite {
-        /// The file.
-        path: PathBuf,
-        /// Why.
-        error: RewriteError,
-    },
-    /// A file is a symbolic link or has several names.
-    #[error("{}: Mutation requires a regular source file with a single link.", display_path(.0))]
-    NotASingleLink(PathBuf),
-    /// A file changed between the moment it was prepared and its replacement.
-    #[error(
-        "{}: Tag mismatch: source changed while preparing mutations; reparse and retry.",
-        display_path(.0)
-    )]
-    ChangedWhileWriting(PathBuf),
-    /// Reading or writing a file failed.
-    #[error("{}: {error}", display_path(.path))]
-    Io {
-        /// The file.
-        path: PathBuf,
-        /// The error.
-        error: io::Error,
-    },
-}
-
-/// Offsets as Python prints a tuple: `(3, 4, 3, 50)`.
-fn py_offsets(offsets: &[usize; 4]) -> String {
-    format!(
-        "({}, {}, {}, {})",
-        offsets[0], offsets[1], offsets[2], offsets[3]
-    )
 }
 
 /// One file with tags, as planned.
@@ -249,11 +185,11 @@ pub fn plan_tags(
             let Some(id) = local_id(tag) else { continue };
             let here = (tag.file_path.clone(), tag.offsets.to_array());
             if let Some(first) = seen_ids.get(&id) {
-                return Err(IdError::DuplicateId {
+                return Err(IdError::DuplicateId(Box::new(DuplicateId {
                     id,
                     first: first.clone(),
                     second: here,
-                });
+                })));
             }
             counter.record_existing(&id, &content_identity(tag))?;
             seen_ids.insert(id, here);
@@ -461,14 +397,6 @@ impl IdPlan {
         if self.assigned > 0 || self.saw_ids {
             let before = std::fs::read(self.counter.path()).ok();
             self.counter.save().map_err(refuse)?;
-            sync_file_and_folder(self.counter.path()).map_err(|error| ApplyFailure {
-                error: IdError::Io {
-                    path: self.counter.path().to_path_buf(),
-                    error,
-                },
-                counter_saved: true,
-                files_changed: Vec::new(),
-            })?;
             applied.counter_written = before.as_deref() != Some(self.counter.to_json().as_bytes());
         }
         for (path, old, new) in prepared {
@@ -510,15 +438,16 @@ fn has_other_names(_meta: &std::fs::Metadata) -> bool {
     false
 }
 
-/// Replaces `path` (which held `old` when it was prepared) with `new`, atomically, keeping its
-/// permission bits; refused if the file no longer holds `old` just before the rename.
+/// Replaces `path` (which held `old` when it was prepared) with `new`, atomically and durably
+/// (flushed to disk before the rename: a source cannot be made again), keeping its permission
+/// bits; refused if the file no longer holds `old` just before the rename.
 fn replace_source(path: &Path, old: &[u8], new: &[u8]) -> Result<(), IdError> {
     let how = AtomicWrite {
         temp_prefix: ".codetags-id-",
         follow_links: false,
     };
     let mut changed = false;
-    let written = write_atomic(path, how, |w| {
+    let written = write_atomic_durable(path, how, |w| {
         w.write_all(new)?;
         // The last look before the rename: an edit made since the file was prepared wins.
         if std::fs::read(path)? != old {
@@ -528,35 +457,13 @@ fn replace_source(path: &Path, old: &[u8], new: &[u8]) -> Result<(), IdError> {
         Ok(())
     });
     match written {
-        Ok(()) => {}
-        Err(_) if changed => return Err(IdError::ChangedWhileWriting(path.to_path_buf())),
-        Err(error) => {
-            return Err(IdError::Io {
-                path: path.to_path_buf(),
-                error,
-            });
-        }
+        Ok(()) => Ok(()),
+        Err(_) if changed => Err(IdError::ChangedWhileWriting(path.to_path_buf())),
+        Err(error) => Err(IdError::Io {
+            path: path.to_path_buf(),
+            error,
+        }),
     }
-    sync_file_and_folder(path).map_err(|error| IdError::Io {
-        path: path.to_path_buf(),
-        error,
-    })
-}
-
-/// Flushes a replaced file and the folder entry that names it to disk, so the order of the
-/// writes (the counter before any source) holds across a power loss too.
-fn sync_file_and_folder(path: &Path) -> io::Result<()> {
-    std::fs::File::open(path)?.sync_all()?;
-    #[cfg(unix)]
-    if let Some(folder) = path.parent() {
-        let folder = if folder.as_os_str().is_empty() {
-            Path::new(".")
-        } else {
-            folder
-        };
-        std::fs::File::open(folder)?.sync_all()?;
-    }
-    Ok(())
 }
 
 #[cfg(test)]
@@ -637,6 +544,24 @@ mod tests {
         assert_eq!(
             err.to_string(),
             "Duplicate local id '5': /p/a.py:(0, 0, 0, 16) and /p/b.py:(1, 2, 1, 18). No files were changed."
+        );
+    }
+
+    #[test]
+    fn a_file_changed_just_before_its_replacement_is_left_alone() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("a.py");
+        std::fs::write(&path, "edited meanwhile\n").unwrap();
+        let err = replace_source(&path, b"as read\n", b"new\n").unwrap_err();
+        assert!(matches!(err, IdError::ChangedWhileWriting(_)));
+        assert!(err.to_string().ends_with(
+            "Tag mismatch: source changed while preparing mutations; reparse and retry."
+        ));
+        assert_eq!(std::fs::read(&path).unwrap(), b"edited meanwhile\n");
+        assert_eq!(
+            std::fs::read_dir(dir.path()).unwrap().count(),
+            1,
+            "temp file left"
         );
     }
 }

@@ -406,4 +406,47 @@ mod tests {
         let ascii = Codec::for_encoding("ascii").unwrap();
         assert!(ascii.encode("é", 1).is_err());
     }
+
+    #[test]
+    fn a_character_the_encoding_lacks_is_refused_by_name() {
+        use codetags_parse::{Schema, extract_tags};
+        let raw = b"# coding: latin-1\n# TODO: caf\xe9 <p=1>\n";
+        let tag = extract_tags(raw, Schema::Pep350).unwrap().tags.remove(0);
+        assert_eq!(tag.title.as_deref(), Some("caf\u{e9}"));
+        let ok = rewrite_source(raw, &[(&tag, &codetags_parse::dumps::with_id(&tag, "1"))]);
+        assert_eq!(
+            ok.unwrap().unwrap(),
+            b"# coding: latin-1\n# TODO: caf\xe9 <p=1 id=1>\n"
+        );
+        let mut euro = codetags_parse::dumps::with_id(&tag, "1");
+        euro.title = Some("5 \u{20ac}".into());
+        let err = rewrite_source(raw, &[(&tag, &euro)]).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "the new text of the tag at line 2 holds '\u{20ac}' (U+20AC), which the file's \
+             encoding iso-8859-1 cannot represent"
+        );
+    }
+
+    #[test]
+    fn overlapping_and_stale_edits_are_refused() {
+        use codetags_parse::{Schema, extract_tags};
+        let raw = b"# TODO: a <p=1>\n";
+        let tag = extract_tags(raw, Schema::Pep350).unwrap().tags.remove(0);
+        let new = codetags_parse::dumps::with_id(&tag, "1");
+        assert_eq!(
+            rewrite_source(raw, &[(&tag, &new), (&tag, &new)]),
+            Err(RewriteError::Overlap)
+        );
+        assert_eq!(
+            rewrite_source(b"# TODO: b <p=1>\n", &[(&tag, &new)]),
+            Err(RewriteError::StaleText)
+        );
+        let mut moved = tag.clone();
+        moved.offsets.start_column = 1;
+        assert_eq!(
+            rewrite_source(raw, &[(&moved, &new)]),
+            Err(RewriteError::TextMismatch)
+        );
+    }
 }

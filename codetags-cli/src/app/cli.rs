@@ -46,6 +46,13 @@ pub enum Command {
     #[command(subcommand)]
     Cache(CacheCommand),
     /// Give every tag without one a stable local id (id=N), as `pycodetags id` does.
+    ///
+    /// Each tag is rewritten in place in its own syntax (PEP350 or TDG); every other byte of
+    /// the file is kept. Ids come from the project's .pycodetags_ids counter (commit it), which
+    /// is saved before any source is changed.
+    ///
+    /// Exit status: 0 done, 1 --check found tags without an id, 2 usage or configuration
+    /// error, 3 refused (nothing written), 4 failed after the counter was saved (run again).
     Id(IdArgs),
 }
 
@@ -188,14 +195,6 @@ impl From<FormatArg> for Format {
 
 /// `codetags id`.
 #[derive(Debug, Args)]
-#[command(
-    long_about = "Give every tag that has no id a stable local id (id=N), rewriting the tag in \
-                  place in its own syntax (PEP350 or TDG), as `pycodetags id` does. Ids come \
-                  from the project's .pycodetags_ids counter (commit it), which is saved before \
-                  any source is changed.\n\nExit status: 0 done, 1 --check found tags without \
-                  an id, 2 usage or configuration error, 3 refused (nothing written), 4 failed \
-                  after the counter was saved (run again)."
-)]
 pub struct IdArgs {
     /// Files or folders to scan (default: `src` from [tool.pycodetags]).
     #[arg(value_name = "PATH")]

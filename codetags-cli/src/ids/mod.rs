@@ -13,7 +13,8 @@
 //!    zeros, is refused — and recorded in the counter with the tag's content identity
 //!    ([`content_identity`]), so it is never handed out again.
 //! 4. In the same order, each tag without an id (a tracker link is no id) gets the counter's
-//!    next one. Two tags reported at the very same span would be skipped ("sharing a block");
+//!    next one. Folk tags (`# TODO(alice): …`, our extension) cannot hold an id: they are
+//!    counted as unsupported and left alone. Two tags reported at the very same span would be skipped ("sharing a block");
 //!    the grammars give every tag its own span, so this is a safety net.
 //! 5. `--check` lists the tags without an id; `--dry-run` lists what would be assigned. Neither
 //!    writes anything.
@@ -44,6 +45,7 @@ use crate::display::display_path;
 use crate::extract::{DiagnosticKind, Tag};
 use crate::scan::{ScanRequest, scan};
 use cache_core::fswrite::{AtomicWrite, write_atomic_durable};
+use codetags_parse::Schema;
 use codetags_parse::dumps::{python_repr, with_id};
 use std::collections::{BTreeMap, HashSet};
 use std::io::{self, Write};
@@ -87,6 +89,8 @@ pub struct IdPlan {
     pub skipped_have_id: usize,
     /// Tags skipped because another tag has the very same span.
     pub skipped_shared_block: usize,
+    /// Tags skipped because their syntax cannot hold an id (folk tags, `# TODO(alice): …`).
+    pub skipped_unsupported: usize,
     /// Ids allocated.
     pub assigned: usize,
     /// `--check`: the tags without an id, as (file index, tag index).
@@ -203,6 +207,7 @@ pub fn plan_tags(
         scanned: 0,
         skipped_have_id: 0,
         skipped_shared_block: 0,
+        skipped_unsupported: 0,
         assigned: 0,
         missing: Vec::new(),
         saw_ids: !seen_ids.is_empty(),
@@ -214,6 +219,19 @@ pub fn plan_tags(
         }
         for (tag_index, tag) in file.tags.iter().enumerate() {
             plan.scanned += 1;
+            if tag.schema == Schema::Folk {
+                // Rewriting it as PEP350 would change its syntax, and the folk grammar would
+                // no longer see the tag: each run would hand out another id.
+                plan.skipped_unsupported += 1;
+                tracing::warn!(
+                    "Skipping folk tag at {}:{}: {} (a folk tag cannot hold an id; read the \
+                     file with PEP350 or TDG)",
+                    display_path(&file.path),
+                    tag.offsets.start_line + 1,
+                    python_repr(&tag.comment)
+                );
+                continue;
+            }
             if local_id(tag).is_some() {
                 plan.skipped_have_id += 1;
                 continue;
@@ -344,8 +362,12 @@ impl IdPlan {
         };
         writeln!(
             out,
-            "{prefix}Scanned {} tag(s); assigned {}; skipped {} with id, {} sharing a block, 0 unsupported.",
-            self.scanned, self.assigned, self.skipped_have_id, self.skipped_shared_block
+            "{prefix}Scanned {} tag(s); assigned {}; skipped {} with id, {} sharing a block, {} unsupported.",
+            self.scanned,
+            self.assigned,
+            self.skipped_have_id,
+            self.skipped_shared_block,
+            self.skipped_unsupported
         )?;
         if files_changed > 0 {
             writeln!(out, "{prefix}Changed {files_changed} file(s).")?;
@@ -562,6 +584,29 @@ mod tests {
             std::fs::read_dir(dir.path()).unwrap().count(),
             1,
             "temp file left"
+        );
+    }
+
+    #[test]
+    fn folk_tags_are_unsupported_and_left_alone() {
+        let mut found = extract_tags(b"x = 1  # TODO(alice): folk style\n", Schema::Folk).unwrap();
+        found.set_file_path("/p/a.py");
+        let plan = plan_tags(
+            vec![(PathBuf::from("/p/a.py"), found.tags)],
+            IdCounter::new("x"),
+            IdMode::Check,
+        )
+        .unwrap();
+        assert_eq!(
+            (plan.scanned, plan.skipped_unsupported, plan.missing.len()),
+            (1, 1, 0)
+        );
+        let mut out = Vec::new();
+        plan.write_summary(&mut out, 0).unwrap();
+        assert!(
+            String::from_utf8(out)
+                .unwrap()
+                .ends_with("0 sharing a block, 1 unsupported.\n")
         );
     }
 }

@@ -17,6 +17,7 @@
 //! | scan | [`scan`](mod@scan) | [`scan::scan`]`(&`[`scan::ScanRequest`]`) -> `[`scan::ScanOutcome`]: roots, per-file visit, orchestration |
 //! | filter | [`filter`] | `--filter`: a tag's flat dictionary and JMESPath with pycodetags 0.8.1's (jmespath.py's) semantics |
 //! | check | [`check`] | `codetags check`'s rules (the issue tracker's `validate`, `[tool.pycodetags.check]`) over a scan outcome: findings with rule ids and severities |
+//! | ids | [`ids`] | `codetags id`: local ids (`id=N`) for tags that have none, the `.pycodetags_ids` counter, rewriting tags in place |
 //! | report | [`report`] | text, JSON and summary renderers, diagnostics lines |
 //!
 //! The items most callers need are also re-exported here.
@@ -35,6 +36,7 @@ pub mod display;
 pub mod extract;
 pub mod filter;
 pub mod fnmatch;
+pub mod ids;
 pub mod report;
 pub mod scan;
 pub mod state;

@@ -51,6 +51,15 @@ pub enum Command {
     /// Check tags against the project's rules (due dates, age, forbidden kinds, required
     /// fields, the issue tracker's lists); exit 1 on any error.
     Check(super::check_cmd::args::CheckArgs),
+    /// Give every tag without one a stable local id (id=N), as `pycodetags id` does.
+    ///
+    /// Each tag is rewritten in place in its own syntax (PEP350 or TDG); every other byte of
+    /// the file is kept. Ids come from the project's .pycodetags_ids counter (commit it), which
+    /// is saved before any source is changed.
+    ///
+    /// Exit status: 0 done, 1 --check found tags without an id, 2 usage or configuration
+    /// error, 3 refused (nothing written), 4 failed after the counter was saved (run again).
+    Id(IdArgs),
 }
 
 /// When to colour text output.
@@ -242,4 +251,19 @@ impl From<FormatArg> for Format {
             FormatArg::Summary => Format::Summary,
         }
     }
+}
+
+/// `codetags id`.
+#[derive(Debug, Args)]
+pub struct IdArgs {
+    /// Files or folders to scan (default: `src` from [tool.pycodetags]).
+    #[arg(value_name = "PATH")]
+    pub paths: Vec<PathBuf>,
+    /// Show what would be assigned; write nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Assign nothing; exit 1 if any tag is missing an id (for CI / pre-commit). Wins over
+    /// --dry-run.
+    #[arg(long)]
+    pub check: bool,
 }

@@ -11,6 +11,7 @@ mod cli;
 mod commands;
 mod data_cmd;
 mod exit;
+mod id_cmd;
 mod logging;
 mod output;
 mod progress;
@@ -57,5 +58,6 @@ pub fn run(cli: Cli) -> anyhow::Result<Exit> {
         Command::Data(args) => data_cmd::run_data(&cli.global, args),
         Command::Cache(command) => cache_cmd::run_cache_command(&cli.global, command),
         Command::Check(args) => check_cmd::run_check(&cli.global, args),
+        Command::Id(args) => id_cmd::run_id(&cli.global, args),
     }
 }

@@ -527,7 +527,7 @@ th button:focus-visible{outline:2px solid var(--link)}
 th[aria-sort=ascending] button::after{content:" ▲"}
 th[aria-sort=descending] button::after{content:" ▼"}
 tbody tr:nth-child(even){background:rgba(100,116,139,.06)}
-td:nth-child(3),td:nth-child(7),td:nth-child(8){white-space:nowrap}
+td:nth-child(3),td:nth-child(5),td:nth-child(7),td:nth-child(8){white-space:nowrap}
 tr.overdue td:first-child{box-shadow:inset 4px 0 var(--alert)}
 tr.done{color:var(--muted)}
 tr.done td:nth-child(2){text-decoration:line-through}

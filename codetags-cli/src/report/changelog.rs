@@ -101,7 +101,7 @@ pub fn releases<'a>(ctx: &ReportContext<'a>) -> Vec<Release<'a>> {
         .into_iter()
         .map(|(version, mut tags)| {
             // Newest closed first; the sort is stable, so ties stay in file order.
-            tags.sort_by(|a, b| b.fields().closed_date().cmp(&a.fields().closed_date()));
+            tags.sort_by_key(|l| std::cmp::Reverse(l.fields().closed_date()));
             let date = tags.iter().filter_map(|l| l.fields().closed_date()).max();
             let mut sections: Vec<(String, Vec<Located<'a>>)> = Vec::new();
             for located in tags {

@@ -1,5 +1,6 @@
 //! Scan Python source trees for code tags (`# TODO: … <…>`), in parallel, with a persistent
-//! scan-state cache, and render them as text, pycodetags JSON or a summary. The `codetags`
+//! scan-state cache, and render them as text, pycodetags JSON or a summary, for CI (SARIF, GitHub
+//! annotations, GitLab Code Quality) or for people (a Markdown board, a changelog, an HTML page). The `codetags`
 //! binary is a thin command line over this library; its arguments, command handlers, progress
 //! display, logging and `--output` file are the binary's own and not part of this API.
 //!
@@ -15,7 +16,7 @@
 //! | extract | [`extract`] | the codetags-parse adapter: one file's bytes to tags, diagnostics and content hash |
 //! | state | [`state`] | the scan-state key, records and store ([`state::StateStore`], [`state::CoreStateStore`] over cache-core), `last-scan.json` |
 //! | scan | [`scan`](mod@scan) | [`scan::scan`]`(&`[`scan::ScanRequest`]`) -> `[`scan::ScanOutcome`]: roots, per-file visit, orchestration |
-//! | report | [`report`] | text, JSON and summary renderers, diagnostics lines |
+//! | report | [`report`] | text, JSON and summary renderers, diagnostics lines; SARIF, GitHub, GitLab, Markdown, changelog and HTML in its child modules |
 //!
 //! The items most callers need are also re-exported here.
 //!

@@ -10,7 +10,8 @@
 
 use super::annotation::{Annotation, Level, fingerprints};
 use super::srcroot::SourceRoot;
-use serde_json::{Value, json};
+use serde::Serialize;
+use serde::ser::{SerializeSeq, Serializer};
 use std::io::{self, Write};
 
 /// The severity GitLab shows for `level`.
@@ -44,22 +45,57 @@ pub fn write_gitlab(
     out: &mut dyn Write,
 ) -> io::Result<()> {
     let fingerprints = fingerprints(annotations, root);
-    let issues: Vec<Value> = annotations
-        .iter()
-        .zip(&fingerprints)
-        .map(|(a, fingerprint)| {
-            json!({
-                "description": a.message,
-                "check_name": a.rule_id,
-                "fingerprint": fingerprint,
-                "severity": severity(a.level),
-                "location": {
-                    "path": root.shown(&a.path),
-                    "lines": { "begin": a.line },
-                },
-            })
-        })
-        .collect();
+    let issues = Issues {
+        annotations,
+        fingerprints: &fingerprints,
+        root,
+    };
     serde_json::to_writer_pretty(&mut *out, &issues)?;
     writeln!(out)
+}
+
+/// The report, serialised one issue at a time (no JSON tree of the whole report in memory).
+struct Issues<'a> {
+    annotations: &'a [Annotation],
+    fingerprints: &'a [String],
+    root: &'a SourceRoot,
+}
+
+#[derive(Serialize)]
+struct Issue<'a> {
+    description: &'a str,
+    check_name: &'a str,
+    fingerprint: &'a str,
+    severity: &'static str,
+    location: Location,
+}
+
+#[derive(Serialize)]
+struct Location {
+    path: String,
+    lines: Lines,
+}
+
+#[derive(Serialize)]
+struct Lines {
+    begin: usize,
+}
+
+impl Serialize for Issues<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut seq = serializer.serialize_seq(Some(self.annotations.len()))?;
+        for (a, fingerprint) in self.annotations.iter().zip(self.fingerprints) {
+            seq.serialize_element(&Issue {
+                description: &a.message,
+                check_name: &a.rule_id,
+                fingerprint,
+                severity: severity(a.level),
+                location: Location {
+                    path: self.root.shown(&a.path),
+                    lines: Lines { begin: a.line },
+                },
+            })?;
+        }
+        seq.end()
+    }
 }

@@ -21,6 +21,8 @@ use super::annotation::{Annotation, RuleInfo, fingerprints};
 use super::srcroot::{SRCROOT, SourceRoot};
 use crate::scan::ScanOutcome;
 use crate::version::VERSION;
+use serde::Serialize;
+use serde::ser::{SerializeMap, SerializeSeq, Serializer};
 use serde_json::{Map, Value, json};
 use std::collections::HashMap;
 use std::io::{self, Write};
@@ -95,118 +97,199 @@ pub fn write_sarif(
     root: &SourceRoot,
     out: &mut dyn Write,
 ) -> io::Result<()> {
-    let log = sarif_log(annotations, rules, notices, root);
+    let log = Log::new(annotations, rules, notices, root);
     serde_json::to_writer_pretty(&mut *out, &log)?;
     writeln!(out)
 }
 
-/// The SARIF log as a JSON value (see [`write_sarif`]).
+/// The SARIF log as a JSON value (see [`write_sarif`]); [`write_sarif`] streams the same
+/// document without building it.
 pub fn sarif_log(
     annotations: &[Annotation],
     rules: &[RuleInfo],
     notices: &[Notice],
     root: &SourceRoot,
 ) -> Value {
-    // The rules: as given, then a bare one for each rule id no RuleInfo describes.
-    let mut rules: Vec<RuleInfo> = rules.to_vec();
-    let mut index: HashMap<String, usize> = HashMap::new();
-    for (i, rule) in rules.iter().enumerate() {
-        index.entry(rule.id.clone()).or_insert(i);
-    }
-    for a in annotations {
-        if !index.contains_key(&a.rule_id) {
-            index.insert(a.rule_id.clone(), rules.len());
-            rules.push(RuleInfo {
-                id: a.rule_id.clone(),
-                short_description: a.rule_id.clone(),
-                help: a.rule_id.clone(),
-                default_level: a.level,
-            });
+    serde_json::to_value(Log::new(annotations, rules, notices, root)).unwrap_or(Value::Null)
+}
+
+/// One log: the small parts as JSON values, the results serialised one at a time.
+struct Log<'a> {
+    driver: Value,
+    invocations: Value,
+    base_ids: Value,
+    results: Results<'a>,
+}
+
+struct Results<'a> {
+    annotations: &'a [Annotation],
+    kept: Vec<usize>,
+    rule_index: HashMap<String, usize>,
+    fingerprints: Vec<String>,
+    root: &'a SourceRoot,
+}
+
+impl<'a> Log<'a> {
+    fn new(
+        annotations: &'a [Annotation],
+        rules: &[RuleInfo],
+        notices: &[Notice],
+        root: &'a SourceRoot,
+    ) -> Log<'a> {
+        // The rules: as given, then a bare one for each rule id no RuleInfo describes.
+        let mut rules: Vec<RuleInfo> = rules.to_vec();
+        let mut rule_index: HashMap<String, usize> = HashMap::new();
+        for (i, rule) in rules.iter().enumerate() {
+            rule_index.entry(rule.id.clone()).or_insert(i);
         }
-    }
+        for a in annotations {
+            if !rule_index.contains_key(&a.rule_id) {
+                rule_index.insert(a.rule_id.clone(), rules.len());
+                rules.push(RuleInfo {
+                    id: a.rule_id.clone(),
+                    short_description: a.rule_id.clone(),
+                    help: a.rule_id.clone(),
+                    default_level: a.level,
+                });
+            }
+        }
+        let kept = kept_results(annotations);
 
-    let fingerprints = fingerprints(annotations, root);
-    let kept = kept_results(annotations);
-    let results: Vec<Value> = kept
-        .iter()
-        .map(|&i| {
-            let a = &annotations[i];
-            json!({
-                "ruleId": a.rule_id,
-                "ruleIndex": index[&a.rule_id],
-                "level": a.level.sarif(),
-                "message": { "text": non_empty(&a.message) },
-                "locations": [location(root, &a.path, a.line, a.column)],
-                "partialFingerprints": { FINGERPRINT_KEY: fingerprints[i] },
-            })
-        })
-        .collect();
-
-    let mut notifications: Vec<Value> = Vec::new();
-    if kept.len() < annotations.len() {
-        notifications.push(json!({
-            "level": "warning",
-            "descriptor": { "id": "results-truncated" },
-            "message": { "text": format!(
-                "{} of {} results written: GitHub code scanning accepts at most {MAX_RESULTS} \
-                 results per run, so the {} least severe were left out. Narrow the scan \
-                 (--tags, exclude) to see them.",
-                kept.len(),
-                annotations.len(),
-                annotations.len() - kept.len(),
-            ) },
-        }));
-    }
-    for notice in notices {
-        let mut n = Map::new();
-        n.insert("level".into(), json!("warning"));
-        n.insert("descriptor".into(), json!({ "id": "scan-diagnostic" }));
-        n.insert(
-            "message".into(),
-            json!({ "text": non_empty(&notice.message) }),
-        );
-        if let Some(path) = &notice.path {
+        let mut notifications: Vec<Value> = Vec::new();
+        if kept.len() < annotations.len() {
+            notifications.push(json!({
+                "level": "warning",
+                "descriptor": { "id": "results-truncated" },
+                "message": { "text": format!(
+                    "{} of {} results written: GitHub code scanning accepts at most \
+                     {MAX_RESULTS} results per run, so the {} least severe were left out. \
+                     Narrow the scan (--tags, exclude) to see them.",
+                    kept.len(),
+                    annotations.len(),
+                    annotations.len() - kept.len(),
+                ) },
+            }));
+        }
+        for notice in notices {
+            let mut n = Map::new();
+            n.insert("level".into(), json!("warning"));
+            n.insert("descriptor".into(), json!({ "id": "scan-diagnostic" }));
             n.insert(
-                "locations".into(),
-                json!([location(root, path, notice.line, notice.column)]),
+                "message".into(),
+                json!({ "text": non_empty(&notice.message) }),
             );
+            if let Some(path) = &notice.path {
+                n.insert(
+                    "locations".into(),
+                    json!([location(root, path, notice.line, notice.column)]),
+                );
+            }
+            notifications.push(Value::Object(n));
         }
-        notifications.push(Value::Object(n));
-    }
 
-    let rules: Vec<Value> = rules
-        .iter()
-        .map(|r| {
-            json!({
-                "id": r.id,
-                "shortDescription": { "text": non_empty(&r.short_description) },
-                "help": { "text": non_empty(&r.help) },
-                "defaultConfiguration": { "level": r.default_level.sarif() },
-                "properties": { "tags": ["code-tag", "maintainability"] },
+        let rules: Vec<Value> = rules
+            .iter()
+            .map(|r| {
+                json!({
+                    "id": r.id,
+                    "shortDescription": { "text": non_empty(&r.short_description) },
+                    "help": { "text": non_empty(&r.help) },
+                    "defaultConfiguration": { "level": r.default_level.sarif() },
+                    "properties": { "tags": ["code-tag", "maintainability"] },
+                })
             })
-        })
-        .collect();
-
-    json!({
-        "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
-        "version": "2.1.0",
-        "runs": [{
-            "tool": { "driver": {
+            .collect();
+        Log {
+            driver: json!({
                 "name": "codetags",
                 "version": VERSION,
                 "semanticVersion": VERSION,
                 "informationUri": "https://pypi.org/project/pycodetags/",
                 "rules": rules,
-            } },
-            "invocations": [{
+            }),
+            invocations: json!([{
                 "executionSuccessful": true,
                 "toolExecutionNotifications": notifications,
-            }],
-            "originalUriBaseIds": { SRCROOT: { "uri": root.uri() } },
-            "columnKind": "unicodeCodePoints",
-            "results": results,
-        }],
-    })
+            }]),
+            base_ids: json!({ SRCROOT: { "uri": root.uri() } }),
+            results: Results {
+                annotations,
+                kept,
+                rule_index,
+                fingerprints: fingerprints(annotations, root),
+                root,
+            },
+        }
+    }
+}
+
+impl Serialize for Log<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut map = serializer.serialize_map(Some(3))?;
+        map.serialize_entry("$schema", "https://json.schemastore.org/sarif-2.1.0.json")?;
+        map.serialize_entry("version", "2.1.0")?;
+        map.serialize_entry("runs", &[Run(self)])?;
+        map.end()
+    }
+}
+
+struct Run<'a, 'b>(&'b Log<'a>);
+
+impl Serialize for Run<'_, '_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let log = self.0;
+        let mut map = serializer.serialize_map(Some(5))?;
+        map.serialize_entry("tool", &json!({ "driver": log.driver }))?;
+        map.serialize_entry("invocations", &log.invocations)?;
+        map.serialize_entry("originalUriBaseIds", &log.base_ids)?;
+        map.serialize_entry("columnKind", "unicodeCodePoints")?;
+        map.serialize_entry("results", &log.results)?;
+        map.end()
+    }
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct SarifResult<'a> {
+    rule_id: &'a str,
+    rule_index: usize,
+    level: &'static str,
+    message: Text<'a>,
+    locations: [Value; 1],
+    partial_fingerprints: Fingerprint<'a>,
+}
+
+#[derive(Serialize)]
+struct Text<'a> {
+    text: &'a str,
+}
+
+#[derive(Serialize)]
+struct Fingerprint<'a> {
+    #[serde(rename = "codetags/v1")]
+    content: &'a str,
+}
+
+impl Serialize for Results<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut seq = serializer.serialize_seq(Some(self.kept.len()))?;
+        for &i in &self.kept {
+            let a = &self.annotations[i];
+            seq.serialize_element(&SarifResult {
+                rule_id: &a.rule_id,
+                rule_index: self.rule_index[&a.rule_id],
+                level: a.level.sarif(),
+                message: Text {
+                    text: non_empty(&a.message),
+                },
+                locations: [location(self.root, &a.path, a.line, a.column)],
+                partial_fingerprints: Fingerprint {
+                    content: &self.fingerprints[i],
+                },
+            })?;
+        }
+        seq.end()
+    }
 }
 
 /// The indices of the results to write: all, or the [`MAX_RESULTS`] most severe in file order.
@@ -310,5 +393,7 @@ mod tests {
         let log = sarif_log(&[note(0, Level::Note)], &[], &[], &root);
         assert_eq!(log["runs"][0]["tool"]["driver"]["rules"][0]["id"], "TODO");
         assert_eq!(log["runs"][0]["results"][0]["ruleIndex"], 0);
+        let fingerprint = &log["runs"][0]["results"][0]["partialFingerprints"][FINGERPRINT_KEY];
+        assert_eq!(fingerprint.as_str().map(str::len), Some(64));
     }
 }

@@ -16,6 +16,7 @@
 //! | extract | [`extract`] | the codetags-parse adapter: one file's bytes to tags, diagnostics and content hash |
 //! | state | [`state`] | the scan-state key, records and store ([`state::StateStore`], [`state::CoreStateStore`] over cache-core), `last-scan.json` |
 //! | scan | [`scan`](mod@scan) | [`scan::scan`]`(&`[`scan::ScanRequest`]`) -> `[`scan::ScanOutcome`]: roots, per-file visit, orchestration |
+//! | check | [`check`] | `codetags check`'s rules (the issue tracker's `validate`, `[tool.pycodetags.check]`) over a scan outcome: findings with rule ids and severities |
 //! | report | [`report`] | text, JSON and summary renderers, diagnostics lines; SARIF, GitHub, GitLab, Markdown, changelog and HTML in its child modules |
 //!
 //! The items most callers need are also re-exported here.
@@ -28,6 +29,7 @@
 //! assert_eq!(outcome.files[0].tags[0].code_tag, "FIXME");
 //! ```
 
+pub mod check;
 pub mod config;
 pub mod display;
 pub mod extract;

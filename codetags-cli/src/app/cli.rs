@@ -45,6 +45,9 @@ pub enum Command {
     /// Inspect or clean the cache.
     #[command(subcommand)]
     Cache(CacheCommand),
+    /// Check tags against the project's rules (due dates, age, forbidden kinds, required
+    /// fields, the issue tracker's lists); exit 1 on any error.
+    Check(super::check_cmd::args::CheckArgs),
 }
 
 /// When to colour text output.

@@ -12,6 +12,8 @@ pub enum Exit {
     Diagnostics,
     /// 2: usage, configuration or missing-path error.
     Usage,
+    /// 1: `codetags check` found at least one error.
+    Findings,
 }
 
 impl Exit {
@@ -21,6 +23,7 @@ impl Exit {
             Exit::Success => 0,
             Exit::Diagnostics => 1,
             Exit::Usage => 2,
+            Exit::Findings => 1,
         }
     }
 }

@@ -6,6 +6,7 @@
 //! command line.
 
 mod cache_cmd;
+mod check_cmd;
 mod cli;
 mod commands;
 mod exit;
@@ -53,5 +54,6 @@ pub fn run(cli: Cli) -> anyhow::Result<Exit> {
     match cli.command {
         Command::Scan(args) => commands::run_scan(&cli.global, args),
         Command::Cache(command) => cache_cmd::run_cache_command(&cli.global, command),
+        Command::Check(args) => check_cmd::run_check(&cli.global, args),
     }
 }

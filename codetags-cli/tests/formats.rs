@@ -548,3 +548,85 @@ fn html_page_of_the_demo_lists_every_tag_and_the_diagnostics() {
         "<code>diagnostics/malformed.py:3:40</code> Duplicate property &#39;priority&#39;."
     ));
 }
+
+/// stdout of `codetags check ARGS` in `dir`, which exits 1 (error findings).
+fn check_output(dir: &Path, args: &[&str]) -> String {
+    let out = codetags(dir).arg("check").args(args).output().unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
+}
+
+#[test]
+fn check_findings_in_the_ci_formats() {
+    let source = "x = 1\n# TODO: ship it <due:2025-01-31>\n# FIXME: leak <due:2025-02-01>\n";
+    let dir = project(&[("a.py", source)]);
+    let args = ["--no-cache", "-qq", "--today", "2025-03-01"];
+
+    let log: Value = serde_json::from_str(&check_output(
+        dir.path(),
+        &[&args[..], &["-f", "sarif"]].concat(),
+    ))
+    .unwrap();
+    let errors = schema_errors(&log);
+    assert!(errors.is_empty(), "{}", errors.join("\n"));
+    let results = log["runs"][0]["results"].as_array().unwrap();
+    assert_eq!(results.len(), 2, "{results:?}");
+    assert!(
+        results
+            .iter()
+            .all(|r| r["ruleId"] == "overdue" && r["level"] == "error")
+    );
+    assert_eq!(
+        results[0]["locations"][0]["physicalLocation"]["region"]["startLine"],
+        2
+    );
+    // Every check rule is described, and results point at theirs.
+    let rules = log["runs"][0]["tool"]["driver"]["rules"]
+        .as_array()
+        .unwrap();
+    assert!(rules.len() > 5);
+    let index = results[0]["ruleIndex"].as_u64().unwrap() as usize;
+    assert_eq!(rules[index]["id"], "overdue");
+
+    // A day later the messages say one more day, but the fingerprints stay.
+    let later: Value = serde_json::from_str(&check_output(
+        dir.path(),
+        &["--no-cache", "-qq", "--today", "2025-03-02", "-f", "sarif"],
+    ))
+    .unwrap();
+    assert_ne!(
+        later["runs"][0]["results"][0]["message"],
+        results[0]["message"]
+    );
+    assert_eq!(
+        fingerprinted(&later)
+            .into_iter()
+            .map(|r| r.3)
+            .collect::<Vec<_>>(),
+        fingerprinted(&log)
+            .into_iter()
+            .map(|r| r.3)
+            .collect::<Vec<_>>()
+    );
+
+    let github = check_output(dir.path(), &[&args[..], &["-f", "github"]].concat());
+    assert!(
+        github.starts_with("::error file=a.py,line=2,col=1,title=overdue::TODO was due 2025-01-31"),
+        "{github}"
+    );
+    assert_eq!(github.lines().count(), 2);
+
+    let gitlab: Value = serde_json::from_str(&check_output(
+        dir.path(),
+        &[&args[..], &["-f", "gitlab"]].concat(),
+    ))
+    .unwrap();
+    assert_eq!(gitlab[1]["check_name"], "overdue");
+    assert_eq!(gitlab[1]["severity"], "major");
+    assert_eq!(gitlab[1]["location"]["lines"]["begin"], 3);
+}

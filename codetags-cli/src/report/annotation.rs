@@ -4,8 +4,9 @@
 //! `codetags scan` makes one annotation per tag ([`annotations_for_tags`]): the rule is the tag
 //! kind (`TODO`, `FIXME`, …), the level `warning` for the kinds that name a defect or a danger
 //! (`FIXME`, `BUG`, `XXX`, `ALERT`, `CAUTION`, `WARNING`) and `note` for all others — a TODO
-//! is information, not a problem to fail a review on. Any other producer (a checker with its
-//! own rules) fills in the same fields.
+//! is information, not a problem to fail a review on. `codetags check` makes one per finding
+//! ([`annotations_for_findings`]): the rule is the check rule (`overdue`, …), the level its
+//! severity (`error` or `warning`), and the rules are [`check_rules`].
 //!
 //! **Fingerprints** identify a finding across commits, so code scanning keeps one alert per
 //! finding while lines move. They are content-based: SHA-256 over the path (relative to the
@@ -15,6 +16,7 @@
 //! changing its rule makes a new one.
 
 use super::srcroot::SourceRoot;
+use crate::check::{Finding, RULES, Severity};
 use crate::extract::Tag;
 use crate::scan::ScanOutcome;
 use codetags_parse::FieldValue;
@@ -128,6 +130,62 @@ pub fn annotations_for_tags(outcome: &ScanOutcome, keep: impl Fn(&Tag) -> bool) 
         }
     }
     out
+}
+
+/// One annotation per `codetags check` finding, in order. The fingerprinted text is the tag's
+/// kind and summary line, not the message, so a finding keeps its identity while its message
+/// changes with the date ("was due 2025-01-31 (40 days ago)"); two findings of one rule on one
+/// tag are told apart by their occurrence.
+///
+/// ```
+/// use codetags_cli::{ProjectConfig, ScanRequest, scan};
+/// use codetags_cli::check::{check_outcome, CheckSettings};
+/// use codetags_cli::report::annotation::{annotations_for_findings, Level};
+/// let dir = tempfile::tempdir().unwrap();
+/// std::fs::write(dir.path().join("a.py"), "x = 1\n# TODO: ship <due:2025-01-31>\n").unwrap();
+/// let config = ProjectConfig::defaults(dir.path());
+/// let settings = CheckSettings::load(&config).unwrap();
+/// let outcome = scan(&ScanRequest::new(vec![dir.path().into()], config)).unwrap();
+/// let today = chrono::NaiveDate::from_ymd_opt(2025, 3, 1).unwrap();
+/// let findings = check_outcome(&outcome, &settings, today);
+/// let found = annotations_for_findings(&findings);
+/// let overdue = found.iter().find(|a| a.rule_id == "overdue").unwrap();
+/// assert_eq!((overdue.line, overdue.column, overdue.level), (2, 1, Level::Error));
+/// assert_eq!(overdue.text, "TODO ship");
+/// ```
+pub fn annotations_for_findings(findings: &[Finding<'_>]) -> Vec<Annotation> {
+    findings
+        .iter()
+        .map(|f| Annotation {
+            path: f.path.to_path_buf(),
+            line: f.line,
+            column: f.column,
+            rule_id: f.rule_id().to_owned(),
+            level: severity_level(f.severity),
+            message: f.message.clone(),
+            text: normalize_text(&format!("{} {}", f.tag.code_tag, f.tag.comment)),
+        })
+        .collect()
+}
+
+/// Every `codetags check` rule ([`crate::check::RULES`]), with its default severity.
+pub fn check_rules() -> Vec<RuleInfo> {
+    RULES
+        .iter()
+        .map(|r| RuleInfo {
+            id: r.id.to_owned(),
+            short_description: r.short.to_owned(),
+            help: r.help.to_owned(),
+            default_level: severity_level(r.default_severity),
+        })
+        .collect()
+}
+
+fn severity_level(severity: Severity) -> Level {
+    match severity {
+        Severity::Error => Level::Error,
+        Severity::Warning => Level::Warning,
+    }
 }
 
 /// `key=value` pairs: `id`, then data, custom and default fields in source order; values with

@@ -241,6 +241,18 @@ pub enum FormatArg {
     Json,
     /// Counts by tag and by folder.
     Summary,
+    /// SARIF 2.1.0 for code scanning (GitHub: upload-sarif).
+    Sarif,
+    /// GitHub Actions annotations (workflow commands).
+    Github,
+    /// A GitLab Code Quality report (JSON).
+    Gitlab,
+    /// A Markdown TODO board: tables by kind, assignee and status.
+    Markdown,
+    /// Keep a Changelog from done tags (status done, release, change_type).
+    Changelog,
+    /// One self-contained HTML page: totals, charts, a sortable table.
+    Html,
 }
 
 impl From<FormatArg> for Format {
@@ -249,6 +261,12 @@ impl From<FormatArg> for Format {
             FormatArg::Text => Format::Text,
             FormatArg::Json => Format::Json,
             FormatArg::Summary => Format::Summary,
+            FormatArg::Sarif => Format::Sarif,
+            FormatArg::Github => Format::Github,
+            FormatArg::Gitlab => Format::Gitlab,
+            FormatArg::Markdown => Format::Markdown,
+            FormatArg::Changelog => Format::Changelog,
+            FormatArg::Html => Format::Html,
         }
     }
 }

@@ -78,6 +78,7 @@ pub fn run_scan(global: &GlobalArgs, args: ScanArgs) -> anyhow::Result<Exit> {
             .map(|t| t.trim().to_ascii_uppercase())
             .collect(),
         color: use_color(args.color, args.output.is_some(), format),
+        ..RenderOptions::default()
     };
     let written = match &args.output {
         Some(path) => {

@@ -220,7 +220,8 @@ pub enum Pruned {
 
 /// The counters of a remote store ([`CacheStore::remote_stats`]), as [`crate::CacheStats::remote`]
 /// shows them.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(default)]
 pub struct RemoteStats {
     /// Lookups that found an entry (signed as required, not over the bound, of this key).
     pub hits: u64,

@@ -174,7 +174,7 @@ impl Cache {
     /// is created on disk until the first write.
     ///
     /// With `remote` set the store is a [`crate::TieredStore`]: this filesystem cache in front of
-    /// the Redis server (feature `redis`; see [`crate::RedisStore`] for its failure model).
+    /// the Redis server (feature `redis`; see `RedisStore` for its failure model).
     ///
     /// Never fails: with `enabled = false` the cache is disabled; with no root, or a root the
     /// cache must not own (the project folder or above, `$HOME` or above, a filesystem root, an

@@ -4,7 +4,7 @@
 //!
 //! An entry's own checksum (see [`crate::codec`]) catches damage, not forgery: anyone can compute
 //! it. On a store only this process writes (the local filesystem) that is enough; on one shared
-//! by a fleet ([`crate::RedisStore`]) a [`SigningKey`] makes every entry carry this envelope:
+//! by a fleet (`RedisStore`) a [`SigningKey`] makes every entry carry this envelope:
 //!
 //! | offset | size | field |
 //! |---|---|---|

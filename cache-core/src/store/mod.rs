@@ -464,7 +464,7 @@ pub trait CacheStore: Send + Sync + fmt::Debug {
         })
     }
 
-    /// The counters of the remote store in this store ([`crate::RedisStore`], or the remote tier
+    /// The counters of the remote store in this store (`RedisStore`, or the remote tier
     /// of a [`TieredStore`]); `None` (the default) for a store with no remote part.
     fn remote_stats(&self) -> Option<RemoteStats> {
         None

@@ -9,7 +9,7 @@ use super::{
 use crate::Key;
 use crate::codec::{self, HEADER_LEN};
 
-/// A local store (the filesystem) in front of a remote one ([`crate::RedisStore`]), as ccache
+/// A local store (the filesystem) in front of a remote one (`RedisStore`), as ccache
 /// and sccache layer theirs:
 ///
 /// * **lookups** ask the local store first; when it has no entry that may be fresh, the remote

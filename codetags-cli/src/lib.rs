@@ -15,6 +15,9 @@
 //! | extract | [`extract`] | the codetags-parse adapter: one file's bytes to tags, diagnostics and content hash |
 //! | state | [`state`] | the scan-state key, records and store ([`state::StateStore`], [`state::CoreStateStore`] over cache-core), `last-scan.json` |
 //! | scan | [`scan`](mod@scan) | [`scan::scan`]`(&`[`scan::ScanRequest`]`) -> `[`scan::ScanOutcome`]: roots, per-file visit, orchestration |
+//! | filter | [`filter`] | `--filter`: a tag's flat dictionary and JMESPath with pycodetags 0.8.1's (jmespath.py's) semantics |
+//! | check | [`check`] | `codetags check`'s rules (the issue tracker's `validate`, `[tool.pycodetags.check]`) over a scan outcome: findings with rule ids and severities |
+//! | ids | [`ids`] | `codetags id`: local ids (`id=N`) for tags that have none, the `.pycodetags_ids` counter, rewriting tags in place |
 //! | report | [`report`] | text, JSON and summary renderers, diagnostics lines |
 //!
 //! The items most callers need are also re-exported here.
@@ -27,10 +30,13 @@
 //! assert_eq!(outcome.files[0].tags[0].code_tag, "FIXME");
 //! ```
 
+pub mod check;
 pub mod config;
 pub mod display;
 pub mod extract;
+pub mod filter;
 pub mod fnmatch;
+pub mod ids;
 pub mod report;
 pub mod scan;
 pub mod state;

@@ -1,5 +1,9 @@
 //! Output: `text` (one line per tag), `json` (pycodetags 0.8.1 records) and `summary` (counts
-//! by tag and by folder), and the diagnostics lines for stderr.
+//! by tag and by folder), and the diagnostics lines for stderr; `codetags data`'s text and summary
+//! views, pycodetags 0.8.1's, in [`data_text`] and [`data_summary`].
+
+pub mod data_summary;
+pub mod data_text;
 
 use crate::display::display_path;
 use crate::extract::Tag;

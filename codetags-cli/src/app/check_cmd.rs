@@ -71,6 +71,23 @@ pub fn run_check(global: &GlobalArgs, args: CheckArgs) -> anyhow::Result<Exit> {
         let mut out = std::io::BufWriter::with_capacity(1 << 16, stdout.lock());
         match args.format {
             CheckFormat::Text => write_text(&findings, &mut out),
+            CheckFormat::Sarif => report::sarif::write_sarif(
+                &report::annotation::annotations_for_findings(&findings),
+                &report::annotation::check_rules(),
+                &report::sarif::notices_for_diagnostics(&outcome),
+                &report::srcroot::SourceRoot::current(),
+                &mut out,
+            ),
+            CheckFormat::Github => report::github::write_github(
+                &report::annotation::annotations_for_findings(&findings),
+                &report::srcroot::SourceRoot::current(),
+                &mut out,
+            ),
+            CheckFormat::Gitlab => report::gitlab::write_gitlab(
+                &report::annotation::annotations_for_findings(&findings),
+                &report::srcroot::SourceRoot::current(),
+                &mut out,
+            ),
         }
         .and_then(|()| out.flush())
         .context("cannot write to stdout")

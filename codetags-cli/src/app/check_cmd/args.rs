@@ -38,4 +38,10 @@ pub struct CheckArgs {
 pub enum CheckFormat {
     /// One line per finding: `path:line:col: RULE message`.
     Text,
+    /// SARIF 2.1.0 for code scanning (GitHub: upload-sarif), every rule described.
+    Sarif,
+    /// GitHub Actions annotations (workflow commands).
+    Github,
+    /// A GitLab Code Quality report (JSON).
+    Gitlab,
 }

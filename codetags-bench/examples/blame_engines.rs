@@ -30,7 +30,11 @@ fn tag_lines(repo: &Path, dir: &str) -> Vec<(String, Vec<u32>)> {
                     .map(|(i, _)| i as u32 + 1)
                     .collect();
                 if !lines.is_empty() {
-                    let rel = path.strip_prefix(repo).unwrap().to_string_lossy().into_owned();
+                    let rel = path
+                        .strip_prefix(repo)
+                        .unwrap()
+                        .to_string_lossy()
+                        .into_owned();
                     files.push((rel, lines));
                 }
             }
@@ -44,7 +48,10 @@ fn with_cli(repo: &Path, files: &[(String, Vec<u32>)]) -> Answers {
     let mut answers = Answers::new();
     for (path, lines) in files {
         let mut command = Command::new("git");
-        command.arg("-C").arg(repo).args(["blame", "--line-porcelain"]);
+        command
+            .arg("-C")
+            .arg(repo)
+            .args(["blame", "--line-porcelain"]);
         for line in lines {
             command.arg(format!("-L{line},{line}"));
         }
@@ -54,7 +61,11 @@ fn with_cli(repo: &Path, files: &[(String, Vec<u32>)]) -> Answers {
         let mut commits = text
             .lines()
             .filter(|l| !l.starts_with('\t'))
-            .filter(|l| l.len() > 40 && l.as_bytes()[40] == b' ' && l[..40].bytes().all(|b| b.is_ascii_hexdigit()))
+            .filter(|l| {
+                l.len() > 40
+                    && l.as_bytes()[40] == b' '
+                    && l[..40].bytes().all(|b| b.is_ascii_hexdigit())
+            })
             .map(|l| l[..40].to_owned());
         for line in lines {
             answers.insert((path.clone(), *line), commits.next().unwrap());
@@ -84,7 +95,9 @@ fn with_gix(repo: &Path, files: &[(String, Vec<u32>)]) -> Answers {
             let entry = outcome
                 .entries
                 .iter()
-                .find(|e| e.start_in_blamed_file <= zero && zero < e.start_in_blamed_file + e.len.get())
+                .find(|e| {
+                    e.start_in_blamed_file <= zero && zero < e.start_in_blamed_file + e.len.get()
+                })
                 .unwrap();
             answers.insert((path.clone(), *line), entry.commit_id.to_string());
         }
@@ -111,9 +124,15 @@ fn main() {
     let files = tag_lines(&repo, &args[2]);
     let runs: usize = args.get(3).map_or(3, |r| r.parse().unwrap());
     let lines: usize = files.iter().map(|(_, l)| l.len()).sum();
-    println!("{} files, {lines} tag lines; median of {runs} passes", files.len());
+    println!(
+        "{} files, {lines} tag lines; median of {runs} passes",
+        files.len()
+    );
     let engines: [(&str, fn(&Path, &[(String, Vec<u32>)]) -> Answers); 3] = [
-        ("git CLI: blame --line-porcelain -L n,n per tag line", with_cli),
+        (
+            "git CLI: blame --line-porcelain -L n,n per tag line",
+            with_cli,
+        ),
         ("gix 0.87 blame_file, the same ranges", with_gix),
         ("git2 0.20 (libgit2) blame_file, whole file", with_git2),
     ];

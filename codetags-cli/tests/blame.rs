@@ -410,6 +410,29 @@ fn json_records_gain_blame_only_with_the_flag() {
         assert_eq!(blame["commit"].as_str().unwrap().len(), 40);
         assert_eq!(&serde_json::Value::Object(b), p);
     }
+    // `data --blame` too (its JSON is 0.8.1's records plus the key).
+    let out = Command::cargo_bin("codetags")
+        .unwrap()
+        .current_dir(repo.path())
+        .args([
+            "data",
+            "--blame",
+            "--no-cache",
+            "--format",
+            "json",
+            "--src",
+            ".",
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let records: Vec<serde_json::Value> = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(records.len(), 8);
+    assert!(records.iter().all(|r| r["blame"]["committed"] == true));
     // The config key asks for it too.
     write(
         repo.path(),

@@ -412,3 +412,79 @@ fn scan_filter_uses_the_same_expressions() {
             .starts_with("Filter error: Invalid JMESPath expression: ")
     );
 }
+
+/// `data --validate` runs `codetags check`'s rules on the tags the filter selects: findings on
+/// stdout, exit 1 when one is an error.
+#[test]
+fn validate_checks_the_selected_tags_with_the_check_rules() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("pyproject.toml"),
+        "[tool.pycodetags]\nsrc = [\".\"]\n[tool.pycodetags.check]\nforbid = [\"XXX\"]\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("m.py"),
+        "# TODO: ship <due:2025-01-10>\n# XXX: remove <priority:low>\n# FIXME: fine <priority:high>\n",
+    )
+    .unwrap();
+    let run = |extra: &[&str]| {
+        codetags(dir.path())
+            .env("CODETAGS_TODAY", "2025-02-01")
+            .args(["data", "--validate", "--no-cache"])
+            .args(extra)
+            .output()
+            .unwrap()
+    };
+    let all = run(&[]);
+    assert_eq!(all.status.code(), Some(1));
+    let stdout = String::from_utf8_lossy(&all.stdout);
+    let rules: Vec<&str> = stdout
+        .lines()
+        .map(|l| l.split(' ').nth(1).unwrap())
+        .collect();
+    assert_eq!(rules, ["overdue", "forbidden-tag"], "{stdout}");
+    // The filter picks which tags are validated.
+    let high = run(&["--filter", "priority == 'high'"]);
+    assert_eq!(
+        high.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&high.stdout)
+    );
+    assert!(high.stdout.is_empty());
+    let low = run(&["--filter", "priority == 'low'"]);
+    assert_eq!(low.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&low.stdout).contains("forbidden-tag"));
+}
+
+/// `data --format html` is the report layer's page, of the tags the filter selects.
+#[test]
+fn html_is_the_self_contained_page_of_the_selected_tags() {
+    let tree = tree("shop");
+    let page = |extra: &[&str]| {
+        let out = codetags(&tree.root)
+            .args(["data", "--format", "html", "--no-cache"])
+            .args(extra)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout).unwrap()
+    };
+    let all = page(&[]);
+    let bugs = page(&["--filter", "code_tag == 'BUG'"]);
+    assert!(all.starts_with("<!DOCTYPE html>"));
+    assert!(all.contains("default-src 'none'"));
+    let rows = |html: &str| html.matches("<tr").count();
+    assert!(
+        rows(&bugs) < rows(&all),
+        "{} vs {}",
+        rows(&bugs),
+        rows(&all)
+    );
+    assert!(bugs.contains("BUG"));
+}

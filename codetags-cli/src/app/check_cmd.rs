@@ -124,7 +124,7 @@ pub fn run_check(global: &GlobalArgs, args: CheckArgs) -> anyhow::Result<Exit> {
 }
 
 /// `path:line:col: RULE message`, one line per finding.
-fn write_text(findings: &[Finding<'_>], out: &mut dyn Write) -> std::io::Result<()> {
+pub(super) fn write_text(findings: &[Finding<'_>], out: &mut dyn Write) -> std::io::Result<()> {
     for finding in findings {
         writeln!(
             out,
@@ -140,7 +140,7 @@ fn write_text(findings: &[Finding<'_>], out: &mut dyn Write) -> std::io::Result<
 }
 
 /// `3 findings (2 errors, 1 warning) in 2 files; 14 tags checked`, or `no findings; …`.
-fn closing_line(findings: &[Finding<'_>], tags: usize) -> String {
+pub(super) fn closing_line(findings: &[Finding<'_>], tags: usize) -> String {
     let plural = |n: usize, word: &str| format!("{n} {word}{}", if n == 1 { "" } else { "s" });
     let checked = plural(tags, "tag");
     if findings.is_empty() {
@@ -162,7 +162,7 @@ fn closing_line(findings: &[Finding<'_>], tags: usize) -> String {
 }
 
 /// `--today`, else `CODETAGS_TODAY` (empty means unset), else the local date.
-fn today(flag: Option<&str>) -> Result<NaiveDate, UsageError> {
+pub(super) fn today(flag: Option<&str>) -> Result<NaiveDate, UsageError> {
     let parse = |value: &str, name: &str| {
         check::dates::parse_ymd(value)
             .ok_or_else(|| UsageError(format!("{name} {value:?}: not a date; expected YYYY-MM-DD")))

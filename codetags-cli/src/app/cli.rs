@@ -149,6 +149,15 @@ pub struct DataArgs {
     /// Worker threads (default: one per CPU).
     #[arg(short = 'j', long, value_name = "N", default_value_t = 0)]
     pub threads: usize,
+    /// Instead of the report, check the tags against the project's rules, as `codetags check`
+    /// does (one finding per line; exit 1 when any is an error). The date rules count from
+    /// CODETAGS_TODAY, else the local date.
+    #[arg(long)]
+    pub validate: bool,
+    /// Add who wrote each tag, and when (`git blame`, cached): JSON records gain `blame`; with
+    /// --validate, max-age counts from the blame date (also `[tool.pycodetags] blame = true`).
+    #[arg(long)]
+    pub blame: bool,
 }
 
 /// `codetags data --format`.
@@ -161,6 +170,9 @@ pub enum DataFormatArg {
     Json,
     /// `Code Tag Summary:` and a count per tag name.
     Summary,
+    /// codetags' one self-contained page (charts, a sortable and filterable table), not
+    /// pycodetags' fragments.
+    Html,
 }
 
 /// `codetags cache …`.

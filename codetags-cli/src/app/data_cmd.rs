@@ -22,9 +22,11 @@ use anyhow::Context;
 use codetags_cli::display::display_path;
 use codetags_cli::extract::Tag;
 use codetags_cli::filter::Filter;
-use codetags_cli::report::{self, data_summary, data_text};
+use codetags_cli::report::{self, Format, RenderOptions, data_summary, data_text};
 use codetags_cli::scan::{ScanError, ScanOutcome, ScanRequest};
+use codetags_cli::state::CoreStateStore;
 use codetags_cli::state::StateStore;
+use codetags_cli::{blame, check};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -67,6 +69,15 @@ pub fn run_data(global: &GlobalArgs, args: DataArgs) -> anyhow::Result<Exit> {
         config.base_dir = base;
     }
 
+    // Read before the scan, so a bad rule setting or date stops the run before any work.
+    let validation = if args.validate {
+        let settings =
+            check::CheckSettings::load(&config).map_err(|e| UsageError(e.to_string()))?;
+        Some((settings, super::check_cmd::today(None)?))
+    } else {
+        None
+    };
+    let blame_wanted = args.blame || config.blame;
     let no_cache = args.no_cache().map_err(UsageError)?;
     let cache = if no_cache {
         None
@@ -84,6 +95,39 @@ pub fn run_data(global: &GlobalArgs, args: DataArgs) -> anyhow::Result<Exit> {
             return Ok(Exit::Usage);
         }
     };
+
+    let blame = blame_wanted.then(|| {
+        let report = blame::blame_tags(
+            &outcome,
+            cache.as_deref().map(|c| c as &dyn blame::BlameCache),
+            args.threads,
+        );
+        if global.quiet < 2 {
+            for note in &report.notes {
+                eprintln!("codetags: note: {note}");
+            }
+        }
+        report
+    });
+    if let Some((settings, today)) = &validation {
+        let exit = validate(
+            &outcome,
+            filter.as_ref(),
+            settings,
+            *today,
+            blame.as_ref(),
+            &args,
+            global.quiet,
+        )?;
+        record(cache.as_deref(), &outcome);
+        return Ok(exit);
+    }
+    // pycodetags' text and summary views have no place for blame; JSON records gain it.
+    let blame = blame.filter(|_| args.format == DataFormatArg::Json || args.validate);
+    if args.format == DataFormatArg::Html || blame.is_some() {
+        let exit = render_outcome(outcome, filter.as_ref(), blame.as_ref(), &args)?;
+        return Ok(exit);
+    }
 
     let mut tags = in_source_order(&outcome, &roots);
     if let Some(filter) = &filter {
@@ -125,11 +169,153 @@ pub fn run_data(global: &GlobalArgs, args: DataArgs) -> anyhow::Result<Exit> {
         );
     }
     drop(err);
-    if let Some(cache) = &cache {
+    record(cache.as_deref(), &outcome);
+    Ok(Exit::Success)
+}
+
+/// The last-scan record and the daily cleanup, after the report.
+fn record(cache: Option<&CoreStateStore>, outcome: &ScanOutcome) {
+    if let Some(cache) = cache {
         cache.record_last_scan(outcome.stats, outcome.elapsed);
         cache.auto_cleanup();
     }
+}
+
+/// Keeps the tags `filter` selects, in place; a tag it fails on is left out with a warning.
+fn filter_outcome(outcome: &mut ScanOutcome, filter: Option<&Filter>) {
+    let Some(filter) = filter else { return };
+    for file in &mut outcome.files {
+        let path = display_path(&file.path).into_owned();
+        filter.retain(&mut file.tags, |tag, err| {
+            tracing::warn!(
+                "{path}:{}:{}: {err}; the tag is left out",
+                tag.offsets.start_line + 1,
+                tag.offsets.start_column + 1
+            );
+        });
+    }
+}
+
+/// `data --validate`: `codetags check`'s rules on the (filtered) tags, its output and exits.
+fn validate(
+    outcome: &ScanOutcome,
+    filter: Option<&Filter>,
+    settings: &check::CheckSettings,
+    today: chrono::NaiveDate,
+    blame: Option<&blame::BlameReport>,
+    args: &DataArgs,
+    quiet: u8,
+) -> anyhow::Result<Exit> {
+    // Blame is aligned with the unfiltered outcome, so the rules run on it and the filter
+    // picks the findings of the tags it selects.
+    let findings = match blame {
+        Some(blame) => check::check_outcome_blamed(outcome, settings, today, blame),
+        None => check::check_outcome(outcome, settings, today),
+    };
+    let findings: Vec<_> = match filter {
+        Some(filter) => findings
+            .into_iter()
+            .filter(|f| filter.matches_tag(f.tag).unwrap_or(false))
+            .collect(),
+        None => findings,
+    };
+    write_report(args.output.as_deref(), |out| {
+        super::check_cmd::write_text(&findings, out)
+    })?;
+    let stderr = std::io::stderr();
+    let mut err = stderr.lock();
+    let _ = report::write_diagnostics(outcome, &mut err);
+    if quiet == 0 {
+        let _ = writeln!(
+            err,
+            "codetags: {}",
+            super::check_cmd::closing_line(&findings, outcome.tag_count())
+        );
+    }
+    let errors = findings
+        .iter()
+        .any(|f| f.severity == check::Severity::Error);
+    Ok(if errors {
+        Exit::Findings
+    } else {
+        Exit::Success
+    })
+}
+
+/// `--format html`, or JSON with `--blame`: rendered from the (filtered) outcome, in path
+/// order, by the report layer.
+fn render_outcome(
+    mut outcome: ScanOutcome,
+    filter: Option<&Filter>,
+    blame: Option<&blame::BlameReport>,
+    args: &DataArgs,
+) -> anyhow::Result<Exit> {
+    let format = match args.format {
+        DataFormatArg::Text => Format::Text,
+        DataFormatArg::Json => Format::Json,
+        DataFormatArg::Summary => Format::Summary,
+        DataFormatArg::Html => Format::Html,
+    };
+    let options = RenderOptions::default();
+    match blame {
+        Some(blame) => {
+            // Blame is aligned with the outcome's tags: filter through a mask, not in place.
+            let mut masked = blame.clone();
+            if let Some(filter) = filter {
+                for (file, blames) in outcome.files.iter_mut().zip(masked.tags.iter_mut()) {
+                    let keep: Vec<bool> = file
+                        .tags
+                        .iter()
+                        .map(|t| filter.matches_tag(t).unwrap_or(false))
+                        .collect();
+                    let mut index = 0;
+                    file.tags.retain(|_| {
+                        index += 1;
+                        keep[index - 1]
+                    });
+                    let mut index = 0;
+                    blames.retain(|_| {
+                        index += 1;
+                        keep[index - 1]
+                    });
+                }
+            }
+            let now = chrono::Utc::now();
+            write_report(args.output.as_deref(), |out| {
+                report::render_blamed(&outcome, &masked, format, &options, now, out)
+            })?;
+        }
+        None => {
+            filter_outcome(&mut outcome, filter);
+            write_report(args.output.as_deref(), |out| {
+                report::render(&outcome, format, &options, out)
+            })?;
+        }
+    }
+    let stderr = std::io::stderr();
+    let _ = report::write_diagnostics(&outcome, &mut stderr.lock());
     Ok(Exit::Success)
+}
+
+/// Writes to `--output` (atomically) or stdout; a closed stdout is not an error.
+fn write_report(
+    output: Option<&Path>,
+    write: impl Fn(&mut dyn Write) -> std::io::Result<()>,
+) -> anyhow::Result<()> {
+    let written = match output {
+        Some(path) => output::write_atomically(path, |w| write(w)).map_err(anyhow::Error::from),
+        None => {
+            let stdout = std::io::stdout();
+            let mut out = std::io::BufWriter::with_capacity(1 << 16, stdout.lock());
+            write(&mut out)
+                .and_then(|()| out.flush())
+                .context("cannot write to stdout")
+        }
+    };
+    match written {
+        Err(err) if !is_broken_pipe(&err) => Err(err),
+        _ => Ok(()),
+    }
 }
 
 /// Writes `tags` in `format`. Nothing found: `[]` for JSON, nothing for text and summary
@@ -140,6 +326,8 @@ fn render(format: DataFormatArg, tags: &[&Tag], out: &mut dyn Write) -> std::io:
             let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
             codetags_parse::write_pycodetags_json_parallel(tags, threads, out)
         }
+        // Rendered from the outcome (render_outcome).
+        DataFormatArg::Html => unreachable!("html is rendered by render_outcome"),
         _ if tags.is_empty() => Ok(()),
         DataFormatArg::Summary => data_summary::write_data_summary(tags, out),
         DataFormatArg::Text => {

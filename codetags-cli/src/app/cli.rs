@@ -12,7 +12,7 @@ pub struct Cli {
     /// Options every command understands.
     #[command(flatten)]
     pub global: GlobalArgs,
-    /// What to do: `scan`, or one of the `cache` subcommands.
+    /// What to do: `scan`, `init`, or one of the `cache` subcommands.
     #[command(subcommand)]
     pub command: Command,
 }
@@ -45,6 +45,8 @@ pub enum Command {
     /// Inspect or clean the cache.
     #[command(subcommand)]
     Cache(CacheCommand),
+    /// Write a [tool.pycodetags] section (src, schema) into ./pyproject.toml.
+    Init(InitArgs),
 }
 
 /// When to colour text output.
@@ -101,6 +103,19 @@ pub struct ScanArgs {
     /// Colour the text and summary output.
     #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
     pub color: ColorChoice,
+}
+
+/// `codetags init`.
+#[derive(Debug, Args)]
+pub struct InitArgs {
+    /// A folder (or file) to scan, relative to the pyproject.toml's folder; repeat for more. On a
+    /// terminal, asked when not given.
+    #[arg(long, value_name = "PATH")]
+    pub src: Vec<String>,
+    /// The schema: TDG or PEP350 (the two pycodetags 0.8.1 reads). On a terminal, asked when not
+    /// given.
+    #[arg(long, value_name = "SCHEMA")]
+    pub schema: Option<String>,
 }
 
 /// `codetags cache …`.

@@ -1,6 +1,7 @@
 //! Everything only the `codetags` command needs, on top of the library: the clap types
-//! ([`cli`]), the `scan` handler ([`commands`]) and the `cache …` handlers ([`cache_cmd`]), the
-//! progress spinner ([`progress`]), logging ([`logging`]) and the atomic `--output` file
+//! ([`cli`]), the `scan` handler ([`commands`]), the `cache …` handlers ([`cache_cmd`]) and `init`
+//! ([`init_cmd`]), the progress spinner ([`progress`]), logging ([`logging`]) and the atomic
+//! `--output` file
 //! ([`output`]), with [`exit`] (exit codes) and [`project`] (the configuration) under them.
 //! Nothing here is reachable from the library, which never depends on the
 //! command line.
@@ -9,6 +10,7 @@ mod cache_cmd;
 mod cli;
 mod commands;
 mod exit;
+mod init_cmd;
 mod logging;
 mod output;
 mod progress;
@@ -53,5 +55,6 @@ pub fn run(cli: Cli) -> anyhow::Result<Exit> {
     match cli.command {
         Command::Scan(args) => commands::run_scan(&cli.global, args),
         Command::Cache(command) => cache_cmd::run_cache_command(&cli.global, command),
+        Command::Init(args) => init_cmd::run_init(&cli.global, args),
     }
 }

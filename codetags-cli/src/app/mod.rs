@@ -1,8 +1,8 @@
 //! Everything only the `codetags` command needs, on top of the library: the clap types
 //! ([`cli`]), the `scan` handler ([`commands`]), the `cache …` handlers ([`cache_cmd`]) and `init`
 //! ([`init_cmd`]), the progress spinner ([`progress`]), logging ([`logging`]) and the atomic
-//! `--output` file
-//! ([`output`]), with [`exit`] (exit codes) and [`project`] (the configuration) under them.
+//! `--output` file ([`output`]), with [`exit`] (exit codes) and [`project`] (the configuration)
+//! under them.
 //! Nothing here is reachable from the library, which never depends on the
 //! command line.
 

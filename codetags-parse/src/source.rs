@@ -6,16 +6,27 @@
 //! * A coding cookie (`^[ \t\f]*#.*?coding[:=][ \t]*([-\w.]+)`) on the first line, or on the
 //!   second line when the first is blank or a comment, names the encoding. Both header lines must
 //!   themselves be valid UTF-8, as in CPython.
+//! * The name is looked up as `codecs.lookup` does: lower case, `encodings.normalize_encoding`,
+//!   CPython's alias table (`encodings.aliases`, generated into `source/python_codecs.rs`), then
+//!   the codec module's own name. A name CPython does not know is an error.
 //! * A BOM together with a cookie that does not normalise to `utf-8` is an error.
-//! * Supported encodings: UTF-8, ISO-8859-1 (Latin-1), ISO-8859-15 (Latin-9), cp1252
-//!   (Windows-1252) and ASCII, under every alias CPython's codec registry accepts for them. Any
-//!   other encoding is an error.
+//! * Decoded: UTF-8, ASCII, Latin-1 (also as `charmap`), and the single-byte code pages whose
+//!   bytes → text mapping [`encoding_rs`] gives exactly as CPython's codec does (ISO 8859-2 to -16,
+//!   KOI8-R/-U, cp866, cp874, cp1250–cp1258, Mac Roman and Mac Cyrillic, TIS-620), with CPython's
+//!   undefined bytes ("character maps to <undefined>") as errors. `tests/encodings.rs` checks all
+//!   256 bytes of each against CPython's output (`tests/fixtures/encodings.json`). Every other
+//!   codec CPython has (the multi-byte CJK codecs, UTF-16/32, DOS and other Mac code pages, …) is
+//!   refused with an error naming it.
 //! * After decoding, CRLF and lone CR become LF (`source_io.logical_text`).
 //!
 //! Line endings are normalised before the header is read, so a CR-only file's cookie is found.
 
+mod python_codecs;
+
+use encoding_rs::Encoding;
 use memchr::memchr;
 use std::borrow::Cow;
+use std::sync::OnceLock;
 
 /// Decoded Python source text.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -23,7 +34,8 @@ pub struct Source {
     /// The decoded text: BOM stripped, CRLF and lone CR replaced by LF.
     pub text: String,
     /// Canonical name of the encoding that was used: `"utf-8"`, `"utf-8-sig"` (UTF-8 with a BOM),
-    /// `"iso-8859-1"`, `"iso-8859-15"`, `"cp1252"` or `"ascii"`.
+    /// `"iso-8859-1"` (Latin-1), else CPython's name for the codec (`codecs.lookup(name).name`:
+    /// `"ascii"`, `"cp1252"`, `"koi8-r"`, `"iso8859-5"`, `"mac-roman"`, …).
     pub encoding: &'static str,
 }
 
@@ -51,14 +63,169 @@ impl DecodeError {
 const UTF8_BOM: &[u8] = b"\xef\xbb\xbf";
 
 /// The encodings this crate can decode.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy)]
 enum Codec {
     Utf8,
-    Latin1,
-    Latin9,
-    Cp1252,
+    Latin1(&'static str),
     Ascii,
+    Table(&'static SingleByte),
 }
+
+impl Codec {
+    fn name(self, bom: bool) -> &'static str {
+        match self {
+            Codec::Utf8 if bom => "utf-8-sig",
+            Codec::Utf8 => "utf-8",
+            Codec::Latin1(name) => name,
+            Codec::Ascii => "ascii",
+            Codec::Table(codec) => codec.name,
+        }
+    }
+}
+
+/// What kind of codec a CPython codec module is: the reason codetags gives when it refuses one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Family {
+    /// UTF-8, ASCII, Latin-1: decoded by this module itself.
+    BuiltIn,
+    /// A byte table (`encodings.charmap`-style module).
+    SingleByte,
+    /// A CJK codec of CPython's `_multibytecodec`.
+    MultiByte,
+    /// UTF-16, UTF-32, UTF-7.
+    Unicode,
+    /// `unicode_escape`, `raw_unicode_escape`, `idna`, `punycode`.
+    Escape,
+    /// Bytes-to-bytes or text-to-text codecs (`rot13`, `base64`, …): CPython refuses them too.
+    NotText,
+    /// The `undefined` codec, which refuses everything (in CPython too).
+    Undefined,
+}
+
+/// A single-byte code page: an `encoding_rs` (WHATWG) table, corrected where CPython's codec
+/// differs. `tests/encodings.rs` proves, byte by byte, that the result is CPython's mapping.
+#[derive(Debug)]
+struct SingleByte {
+    /// CPython's codec module, e.g. `koi8_r`.
+    module: &'static str,
+    /// CPython's codec name, e.g. `koi8-r`.
+    name: &'static str,
+    whatwg: &'static Encoding,
+    /// Bytes 0x80–0x9F are the C1 controls U+0080–U+009F (as in every ISO 8859 part), where the
+    /// WHATWG encoding has Windows punctuation.
+    c1_controls: bool,
+    /// Bytes CPython leaves undefined but the WHATWG encoding maps.
+    undefined: &'static [u8],
+    /// Bytes CPython maps to another character than the WHATWG encoding does.
+    overrides: &'static [(u8, char)],
+    table: OnceLock<[Option<char>; 256]>,
+}
+
+impl SingleByte {
+    const fn new(module: &'static str, name: &'static str, whatwg: &'static Encoding) -> Self {
+        Self {
+            module,
+            name,
+            whatwg,
+            c1_controls: false,
+            undefined: &[],
+            overrides: &[],
+            table: OnceLock::new(),
+        }
+    }
+
+    const fn c1_controls(mut self) -> Self {
+        self.c1_controls = true;
+        self
+    }
+
+    const fn undefined(mut self, bytes: &'static [u8]) -> Self {
+        self.undefined = bytes;
+        self
+    }
+
+    const fn overrides(mut self, map: &'static [(u8, char)]) -> Self {
+        self.overrides = map;
+        self
+    }
+
+    /// What each byte decodes to (`None`: undefined), built on first use.
+    fn table(&self) -> &[Option<char>; 256] {
+        self.table.get_or_init(|| {
+            let mut table = [None; 256];
+            for (byte, slot) in (0..=255u8).zip(table.iter_mut()) {
+                *slot = if self.undefined.contains(&byte) {
+                    None
+                } else if let Some(&(_, c)) = self.overrides.iter().find(|(b, _)| *b == byte) {
+                    Some(c)
+                } else if self.c1_controls && (0x80..=0x9f).contains(&byte) {
+                    Some(char::from(byte))
+                } else {
+                    self.whatwg
+                        .decode_without_bom_handling_and_without_replacement(&[byte])
+                        .and_then(|text| text.chars().next())
+                };
+            }
+            table
+        })
+    }
+}
+
+/// The single-byte code pages decoded exactly as CPython does, by module name (sorted).
+static SINGLE_BYTE: [SingleByte; 30] = [
+    SingleByte::new("cp1250", "cp1250", &encoding_rs::WINDOWS_1250_INIT)
+        .undefined(&[0x81, 0x83, 0x88, 0x90, 0x98]),
+    SingleByte::new("cp1251", "cp1251", &encoding_rs::WINDOWS_1251_INIT).undefined(&[0x98]),
+    SingleByte::new("cp1252", "cp1252", &encoding_rs::WINDOWS_1252_INIT)
+        .undefined(&[0x81, 0x8d, 0x8f, 0x90, 0x9d]),
+    SingleByte::new("cp1253", "cp1253", &encoding_rs::WINDOWS_1253_INIT).undefined(&[
+        0x81, 0x88, 0x8a, 0x8c, 0x8d, 0x8e, 0x8f, 0x90, 0x98, 0x9a, 0x9c, 0x9d, 0x9e, 0x9f,
+    ]),
+    SingleByte::new("cp1254", "cp1254", &encoding_rs::WINDOWS_1254_INIT)
+        .undefined(&[0x81, 0x8d, 0x8e, 0x8f, 0x90, 0x9d, 0x9e]),
+    SingleByte::new("cp1255", "cp1255", &encoding_rs::WINDOWS_1255_INIT).undefined(&[
+        0x81, 0x8a, 0x8c, 0x8d, 0x8e, 0x8f, 0x90, 0x9a, 0x9c, 0x9d, 0x9e, 0x9f, 0xca,
+    ]),
+    SingleByte::new("cp1256", "cp1256", &encoding_rs::WINDOWS_1256_INIT),
+    SingleByte::new("cp1257", "cp1257", &encoding_rs::WINDOWS_1257_INIT)
+        .undefined(&[0x81, 0x83, 0x88, 0x8a, 0x8c, 0x90, 0x98, 0x9a, 0x9c, 0x9f]),
+    SingleByte::new("cp1258", "cp1258", &encoding_rs::WINDOWS_1258_INIT)
+        .undefined(&[0x81, 0x8a, 0x8d, 0x8e, 0x8f, 0x90, 0x9a, 0x9d, 0x9e]),
+    SingleByte::new("cp866", "cp866", &encoding_rs::IBM866_INIT),
+    SingleByte::new("cp874", "cp874", &encoding_rs::WINDOWS_874_INIT).undefined(&[
+        0x81, 0x82, 0x83, 0x84, 0x86, 0x87, 0x88, 0x89, 0x8a, 0x8b, 0x8c, 0x8d, 0x8e, 0x8f, 0x90,
+        0x98, 0x99, 0x9a, 0x9b, 0x9c, 0x9d, 0x9e, 0x9f,
+    ]),
+    SingleByte::new("iso8859_10", "iso8859-10", &encoding_rs::ISO_8859_10_INIT),
+    SingleByte::new("iso8859_11", "iso8859-11", &encoding_rs::WINDOWS_874_INIT).c1_controls(),
+    SingleByte::new("iso8859_13", "iso8859-13", &encoding_rs::ISO_8859_13_INIT),
+    SingleByte::new("iso8859_14", "iso8859-14", &encoding_rs::ISO_8859_14_INIT),
+    SingleByte::new("iso8859_15", "iso8859-15", &encoding_rs::ISO_8859_15_INIT),
+    SingleByte::new("iso8859_16", "iso8859-16", &encoding_rs::ISO_8859_16_INIT),
+    SingleByte::new("iso8859_2", "iso8859-2", &encoding_rs::ISO_8859_2_INIT),
+    SingleByte::new("iso8859_3", "iso8859-3", &encoding_rs::ISO_8859_3_INIT),
+    SingleByte::new("iso8859_4", "iso8859-4", &encoding_rs::ISO_8859_4_INIT),
+    SingleByte::new("iso8859_5", "iso8859-5", &encoding_rs::ISO_8859_5_INIT),
+    SingleByte::new("iso8859_6", "iso8859-6", &encoding_rs::ISO_8859_6_INIT),
+    SingleByte::new("iso8859_7", "iso8859-7", &encoding_rs::ISO_8859_7_INIT),
+    SingleByte::new("iso8859_8", "iso8859-8", &encoding_rs::ISO_8859_8_INIT),
+    // WHATWG has no ISO 8859-9: its label means windows-1254, which differs only in 0x80–0x9F.
+    SingleByte::new("iso8859_9", "iso8859-9", &encoding_rs::WINDOWS_1254_INIT).c1_controls(),
+    SingleByte::new("koi8_r", "koi8-r", &encoding_rs::KOI8_R_INIT),
+    // WHATWG's KOI8-U is KOI8-RU: two box-drawing characters became Belarusian letters.
+    SingleByte::new("koi8_u", "koi8-u", &encoding_rs::KOI8_U_INIT)
+        .overrides(&[(0xae, '\u{255d}'), (0xbe, '\u{256c}')]),
+    SingleByte::new(
+        "mac_cyrillic",
+        "mac-cyrillic",
+        &encoding_rs::X_MAC_CYRILLIC_INIT,
+    ),
+    SingleByte::new("mac_roman", "mac-roman", &encoding_rs::MACINTOSH_INIT),
+    // TIS-620 is ISO 8859-11 without the no-break space.
+    SingleByte::new("tis_620", "tis-620", &encoding_rs::WINDOWS_874_INIT)
+        .c1_controls()
+        .undefined(&[0xa0]),
+];
 
 /// Decodes Python source bytes: BOM, PEP 263 coding cookie, then CRLF/CR → LF.
 ///
@@ -103,15 +270,7 @@ pub fn decode_text(bytes: &[u8]) -> Result<(Cow<'_, str>, &'static str), DecodeE
     let body = &bytes[body_offset..];
     let codec = detect_codec(body, body_offset, bom)?;
     let decoded = decode_with(codec, body, body_offset)?;
-    let encoding = match codec {
-        Codec::Utf8 if bom => "utf-8-sig",
-        Codec::Utf8 => "utf-8",
-        Codec::Latin1 => "iso-8859-1",
-        Codec::Latin9 => "iso-8859-15",
-        Codec::Cp1252 => "cp1252",
-        Codec::Ascii => "ascii",
-    };
-    Ok((normalize_newlines(decoded), encoding))
+    Ok((normalize_newlines(decoded), codec.name(bom)))
 }
 
 /// Replaces CRLF and lone CR with LF.
@@ -190,19 +349,38 @@ fn find_cookie(line: &[u8], offset: usize, bom: bool) -> Result<Option<Codec>, D
         return Ok(None);
     };
     let normal = normal_name(name);
-    let Some(codec) = lookup(&normal) else {
-        return Err(DecodeError::new(
-            offset + name_at,
-            format!("unknown or unsupported encoding: {normal}"),
-        ));
+    let refusal = |message: String| Err(DecodeError::new(offset + name_at, message));
+    let found = match lookup(&normal) {
+        Some(found) => found,
+        None => return refusal(format!("unknown or unsupported encoding: {normal}")),
     };
+    // CPython checks the BOM after the lookup and before decoding anything.
     if bom && normal != "utf-8" {
-        return Err(DecodeError::new(
-            offset + name_at,
-            format!("encoding problem: utf-8 (a UTF-8 BOM with the coding declaration {name:?})"),
+        return refusal(format!(
+            "encoding problem: utf-8 (a UTF-8 BOM with the coding declaration {name:?})"
         ));
     }
-    Ok(Some(codec))
+    match found {
+        Lookup::Decoded(codec) => Ok(Some(codec)),
+        Lookup::Refused { name, family } => refusal(refused_message(&normal, name, family)),
+    }
+}
+
+/// The error for a codec CPython has and codetags does not decode.
+fn refused_message(normal: &str, codec: &str, family: Family) -> String {
+    let why = match family {
+        Family::NotText => {
+            return format!("'{codec}' is not a text encoding (CPython refuses it too)");
+        }
+        Family::Undefined => return "undefined encoding (CPython refuses it too)".to_owned(),
+        Family::SingleByte | Family::BuiltIn => {
+            "a single-byte code page codetags has no exact decoder for"
+        }
+        Family::MultiByte => "a multi-byte (CJK) codec, which codetags does not decode",
+        Family::Unicode => "not ASCII-compatible, which codetags does not decode",
+        Family::Escape => "an escape codec, which codetags does not decode",
+    };
+    format!("unsupported encoding: {normal}: CPython's {codec} codec is {why}")
 }
 
 /// Matches `^[ \t\f]*#.*?coding[:=][ \t]*([-\w.]+)` (ASCII `\w`); returns the name and its
@@ -260,9 +438,22 @@ fn normal_name(orig: &str) -> String {
     orig.to_string()
 }
 
-/// `codecs.lookup` restricted to the supported codecs: lower-case, runs of characters other than
-/// ASCII alphanumerics and `.` become `_` (`encodings.normalize_encoding`), then the alias table.
-fn lookup(name: &str) -> Option<Codec> {
+/// What a coding cookie names.
+#[derive(Debug, Clone, Copy)]
+enum Lookup {
+    Decoded(Codec),
+    /// A codec CPython has that codetags does not decode: its CPython name and family.
+    Refused {
+        name: &'static str,
+        family: Family,
+    },
+}
+
+/// `codecs.lookup` over CPython's codec registry: lower case, runs of characters other than
+/// ASCII alphanumerics and `.` become `_` (`encodings.normalize_encoding`), then the alias table
+/// (also with `.` read as `_`), else the name itself as a codec module (never one with a `.`).
+/// `None` when CPython would not find the codec either.
+fn lookup(name: &str) -> Option<Lookup> {
     let mut norm = String::with_capacity(name.len());
     let mut pending_sep = false;
     for c in name.chars() {
@@ -276,24 +467,41 @@ fn lookup(name: &str) -> Option<Codec> {
             pending_sep = true;
         }
     }
-    lookup_normalized(&norm).or_else(|| lookup_normalized(&norm.replace('.', "_")))
+    let alias = |key: &str| {
+        python_codecs::ALIASES
+            .binary_search_by(|(alias, _)| (*alias).cmp(key))
+            .ok()
+            .map(|i| python_codecs::ALIASES[i].1)
+    };
+    let module = match alias(&norm).or_else(|| alias(&norm.replace('.', "_"))) {
+        Some(module) => module,
+        None if norm.contains('.') => return None,
+        None => norm.as_str(),
+    };
+    let i = python_codecs::MODULES
+        .binary_search_by(|(m, _, _)| (*m).cmp(module))
+        .ok()?;
+    let (module, name, family) = python_codecs::MODULES[i];
+    Some(match decoder(module) {
+        Some(codec) => Lookup::Decoded(codec),
+        None => Lookup::Refused { name, family },
+    })
 }
 
-fn lookup_normalized(norm: &str) -> Option<Codec> {
-    Some(match norm {
-        "utf_8" | "utf_8_sig" | "cp65001" | "u8" | "utf" | "utf8" | "utf8_ucs2" | "utf8_ucs4" => {
-            Codec::Utf8
+/// The decoder for a CPython codec module, if codetags has one.
+fn decoder(module: &str) -> Option<Codec> {
+    Some(match module {
+        "utf_8" | "utf_8_sig" => Codec::Utf8,
+        "latin_1" | "iso8859_1" => Codec::Latin1("iso-8859-1"),
+        // Without a mapping argument, `bytes.decode("charmap")` is Latin-1.
+        "charmap" => Codec::Latin1("charmap"),
+        "ascii" => Codec::Ascii,
+        _ => {
+            let i = SINGLE_BYTE
+                .binary_search_by(|codec| codec.module.cmp(module))
+                .ok()?;
+            Codec::Table(&SINGLE_BYTE[i])
         }
-        "latin_1" | "8859" | "cp819" | "csisolatin1" | "ibm819" | "iso8859" | "iso8859_1"
-        | "iso_8859_1" | "iso_8859_1_1987" | "iso_ir_100" | "l1" | "latin" | "latin1" => {
-            Codec::Latin1
-        }
-        "iso8859_15" | "iso_8859_15" | "l9" | "latin9" => Codec::Latin9,
-        "cp1252" | "1252" | "windows_1252" => Codec::Cp1252,
-        "ascii" | "646" | "ansi_x3.4_1968" | "ansi_x3.4_1986" | "ansi_x3_4_1968" | "cp367"
-        | "csascii" | "ibm367" | "iso646_us" | "iso_646.irv_1991" | "iso_ir_6" | "us"
-        | "us_ascii" => Codec::Ascii,
-        _ => return None,
     })
 }
 
@@ -306,12 +514,14 @@ fn decode_with(codec: Codec, body: &[u8], offset: usize) -> Result<Cow<'_, str>,
                 utf8_error_message(body, e, offset),
             )),
         },
-        Codec::Latin1 => Ok(Cow::Owned(body.iter().map(|&b| char::from(b)).collect())),
-        Codec::Latin9 => Ok(Cow::Owned(body.iter().map(|&b| latin9_char(b)).collect())),
-        Codec::Cp1252 => decode_single_byte(body, offset, "charmap", |b| {
-            cp1252_char(b).ok_or("character maps to <undefined>")
-        })
-        .map(Cow::Owned),
+        Codec::Latin1(_) => Ok(Cow::Owned(body.iter().map(|&b| char::from(b)).collect())),
+        Codec::Table(codec) => {
+            let table = codec.table();
+            decode_single_byte(body, offset, "charmap", |b| {
+                table[usize::from(b)].ok_or("character maps to <undefined>")
+            })
+            .map(Cow::Owned)
+        }
         Codec::Ascii => decode_single_byte(body, offset, "ascii", |b| {
             if b.is_ascii() {
                 Ok(char::from(b))
@@ -364,62 +574,5 @@ fn utf8_error_message(bytes: &[u8], e: std::str::Utf8Error, offset: usize) -> St
             "'utf-8' codec can't decode bytes in position {pos}-{}: {reason}",
             pos + len - 1
         )
-    }
-}
-
-/// ISO-8859-15 differs from Latin-1 in eight positions.
-fn latin9_char(b: u8) -> char {
-    match b {
-        0xa4 => '\u{20ac}',
-        0xa6 => '\u{160}',
-        0xa8 => '\u{161}',
-        0xb4 => '\u{17d}',
-        0xb8 => '\u{17e}',
-        0xbc => '\u{152}',
-        0xbd => '\u{153}',
-        0xbe => '\u{178}',
-        _ => char::from(b),
-    }
-}
-
-/// Windows-1252 as Python's `cp1252` codec maps it: 0x81, 0x8D, 0x8F, 0x90 and 0x9D are undefined.
-fn cp1252_char(b: u8) -> Option<char> {
-    const HIGH: [Option<char>; 32] = [
-        Some('\u{20ac}'),
-        None,
-        Some('\u{201a}'),
-        Some('\u{192}'),
-        Some('\u{201e}'),
-        Some('\u{2026}'),
-        Some('\u{2020}'),
-        Some('\u{2021}'),
-        Some('\u{2c6}'),
-        Some('\u{2030}'),
-        Some('\u{160}'),
-        Some('\u{2039}'),
-        Some('\u{152}'),
-        None,
-        Some('\u{17d}'),
-        None,
-        None,
-        Some('\u{2018}'),
-        Some('\u{2019}'),
-        Some('\u{201c}'),
-        Some('\u{201d}'),
-        Some('\u{2022}'),
-        Some('\u{2013}'),
-        Some('\u{2014}'),
-        Some('\u{2dc}'),
-        Some('\u{2122}'),
-        Some('\u{161}'),
-        Some('\u{203a}'),
-        Some('\u{153}'),
-        None,
-        Some('\u{17e}'),
-        Some('\u{178}'),
-    ];
-    match b {
-        0x80..=0x9f => HIGH[usize::from(b - 0x80)],
-        _ => Some(char::from(b)),
     }
 }

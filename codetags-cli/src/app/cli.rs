@@ -12,7 +12,7 @@ pub struct Cli {
     /// Options every command understands.
     #[command(flatten)]
     pub global: GlobalArgs,
-    /// What to do: `scan`, or one of the `cache` subcommands.
+    /// What to do: `scan`, `init`, or one of the `cache` subcommands.
     #[command(subcommand)]
     pub command: Command,
 }
@@ -60,6 +60,8 @@ pub enum Command {
     /// Exit status: 0 done, 1 --check found tags without an id, 2 usage or configuration
     /// error, 3 refused (nothing written), 4 failed after the counter was saved (run again).
     Id(IdArgs),
+    /// Write a [tool.pycodetags] section (src, schema) into ./pyproject.toml.
+    Init(InitArgs),
 }
 
 /// When to colour text output.
@@ -173,6 +175,19 @@ pub enum DataFormatArg {
     /// codetags' one self-contained page (charts, a sortable and filterable table), not
     /// pycodetags' fragments.
     Html,
+}
+
+/// `codetags init`.
+#[derive(Debug, Args)]
+pub struct InitArgs {
+    /// A folder (or file) to scan, relative to the pyproject.toml's folder; repeat for more. On a
+    /// terminal, asked when not given.
+    #[arg(long, value_name = "PATH")]
+    pub src: Vec<String>,
+    /// The schema: TDG or PEP350 (the two pycodetags 0.8.1 reads). On a terminal, asked when not
+    /// given.
+    #[arg(long, value_name = "SCHEMA")]
+    pub schema: Option<String>,
 }
 
 /// `codetags cache …`.

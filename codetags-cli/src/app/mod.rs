@@ -1,9 +1,10 @@
 //! Everything only the `codetags` command needs, on top of the library: the clap types
-//! ([`cli`]), the `scan` handler ([`commands`]), the `data` handler ([`data_cmd`]) and the
-//! `cache …` handlers ([`cache_cmd`]), the progress spinner ([`progress`]), logging
-//! ([`logging`]) and the atomic `--output` file ([`output`]), with [`exit`] (exit codes) and
-//! [`project`] (the configuration) under them. Nothing here is reachable from the library,
-//! which never depends on the command line.
+//! ([`cli`]), the `scan` handler ([`commands`]), the `data` handler ([`data_cmd`]), `check`
+//! ([`check_cmd`]), `id` ([`id_cmd`]), `init` ([`init_cmd`]) and the `cache …` handlers
+//! ([`cache_cmd`]), the progress spinner ([`progress`]), logging ([`logging`]) and the atomic
+//! `--output` file ([`output`]), with [`exit`] (exit codes) and [`project`] (the configuration)
+//! under them. Nothing here is reachable from the library, which never depends on the command
+//! line.
 
 mod cache_cmd;
 mod check_cmd;
@@ -12,6 +13,7 @@ mod commands;
 mod data_cmd;
 mod exit;
 mod id_cmd;
+mod init_cmd;
 mod logging;
 mod output;
 mod progress;
@@ -59,5 +61,6 @@ pub fn run(cli: Cli) -> anyhow::Result<Exit> {
         Command::Cache(command) => cache_cmd::run_cache_command(&cli.global, command),
         Command::Check(args) => check_cmd::run_check(&cli.global, args),
         Command::Id(args) => id_cmd::run_id(&cli.global, args),
+        Command::Init(args) => init_cmd::run_init(&cli.global, args),
     }
 }

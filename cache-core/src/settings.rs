@@ -14,6 +14,11 @@ use serde::{Deserialize, Serialize};
 use crate::codec::CACHE_FORMAT;
 use crate::root::{ROOT_DIR_NAME, find_pyproject};
 
+// What a library gets: settings that never fail the host program, and a default root outside a
+// Python project.
+mod library;
+pub use library::{LenientSettings, USER_CACHE_DIR_NAME, default_root_outside_project};
+
 /// The table the settings live in.
 pub const SECTION: &str = "tool.pycodetags.cache";
 /// Prefix of the environment overrides: `PYCODETAGS_CACHE_TTL_DAYS`, `PYCODETAGS_CACHE_DIR`, …
@@ -429,6 +434,16 @@ impl CacheSettings {
     }
 
     fn extract(pyproject: Option<&Path>, env: EnvVars) -> Result<CacheSettings, SettingsError> {
+        Self::extract_skipping(pyproject, env, &[])
+    }
+
+    /// [`CacheSettings::extract`] with the keys `skip_file_keys` left out of the file (the lenient
+    /// loading of [`library`] drops the keys it warned about).
+    fn extract_skipping(
+        pyproject: Option<&Path>,
+        env: EnvVars,
+        skip_file_keys: &[String],
+    ) -> Result<CacheSettings, SettingsError> {
         env.check_booleans()?;
         let mut figment = Figment::from(Serialized::defaults(RawSettings::default()));
         if let Some(path) = pyproject {
@@ -442,7 +457,12 @@ impl CacheSettings {
                     origin: path.display().to_string(),
                 });
             }
-            figment = figment.merge(file.focus(SECTION));
+            let section = file.focus(SECTION);
+            figment = if skip_file_keys.is_empty() {
+                figment.merge(section)
+            } else {
+                figment.merge(library::Without::new(section, path, skip_file_keys))
+            };
         }
         let figment = figment.merge(env);
         let raw: RawSettings = figment

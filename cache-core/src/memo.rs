@@ -67,7 +67,7 @@ pub fn key_arg<T: KeyArg + ?Sized>(arg: &T) -> &T {
 /// static SQUARE: Memoized = Memoized::new("docs::square", "0.1.0").ttl_seconds(3600);
 ///
 /// fn square(n: u64) -> u64 {
-///     let key = SQUARE.key(&(&n,));
+///     let key = SQUARE.call_key(&(&n,)); // borrows `n`, before the computation moves it
 ///     SQUARE.call(key, move || n * n)
 /// }
 /// assert_eq!(square(12), 144);
@@ -175,18 +175,24 @@ impl Memoized {
         })
     }
 
-    /// The key of a call with `args` (the macro passes a tuple of references to the key
-    /// arguments).
+    /// The key of a call with `args`.
     ///
     /// # Errors
-    /// [`KeyError`] when the arguments cannot be encoded; the call then computes uncached.
+    /// [`KeyError`] when the arguments cannot be encoded.
     pub fn key<A: Serialize + ?Sized>(&self, args: &A) -> Result<Key, KeyError> {
         Key::new(self.name, args)
     }
 
+    /// What [`Memoized::call`] needs of a call with `args` (the macro passes a tuple of
+    /// references to the key arguments): its key, computed only while the cache is enabled, so
+    /// a function whose cache is off costs no hashing.
+    pub fn call_key<A: Serialize + ?Sized>(&self, args: &A) -> CallKey {
+        CallKey(self.cache().is_enabled().then(|| self.key(args)))
+    }
+
     /// The cached value for `key`, or `compute()` stored under it. Cache failures never fail the
     /// call (see [`Cache::memoize`]).
-    pub fn call<T: MemoValue>(&self, key: Result<Key, KeyError>, compute: impl FnOnce() -> T) -> T {
+    pub fn call<T: MemoValue>(&self, key: CallKey, compute: impl FnOnce() -> T) -> T {
         match self.try_call(key, || Ok::<T, std::convert::Infallible>(compute())) {
             Ok(value) => value,
             Err(never) => match never {},
@@ -199,16 +205,14 @@ impl Memoized {
     /// Whatever `compute` returns.
     pub fn try_call<T: MemoValue, E>(
         &self,
-        key: Result<Key, KeyError>,
+        key: CallKey,
         compute: impl FnOnce() -> Result<T, E>,
     ) -> Result<T, E> {
         let cache = self.cache();
-        if !cache.is_enabled() {
-            return compute();
-        }
-        let key = match key {
-            Ok(key) => key,
-            Err(error) => {
+        let key = match key.0 {
+            None => return compute(),
+            Some(Ok(key)) => key,
+            Some(Err(error)) => {
                 tracing::debug!(function = self.name, %error, "not caching: cannot build the key");
                 return compute();
             }
@@ -226,6 +230,11 @@ impl Memoized {
         Ok(value)
     }
 }
+
+/// The key of one call of a [`Memoized`] function, made by [`Memoized::call_key`]: none while
+/// the cache is off, or the reason it could not be made (the call then computes uncached).
+#[derive(Debug)]
+pub struct CallKey(Option<Result<Key, KeyError>>);
 
 /// The settings every default cache of this process uses: [`CacheSettings::discover_lenient`] at
 /// the working directory, loaded once (its warnings are logged then), with the problems it set

@@ -457,11 +457,10 @@ impl CacheSettings {
                     origin: path.display().to_string(),
                 });
             }
-            let section = file.focus(SECTION);
             figment = if skip_file_keys.is_empty() {
-                figment.merge(section)
+                figment.merge(file.focus(SECTION))
             } else {
-                figment.merge(library::Without::new(section, path, skip_file_keys))
+                figment.merge(library::Without::new(path, skip_file_keys))
             };
         }
         let figment = figment.merge(env);

@@ -257,7 +257,7 @@ fn the_memoized_behind_a_function_can_be_used_by_hand() {
     static TWICE: Memoized = Memoized::new("tests::twice", "2.0.0")
         .ttl_seconds(5)
         .with_cache(manual_cache);
-    let twice = |n: u32| TWICE.call(TWICE.key(&(&n,)), move || n * 2);
+    let twice = |n: u32| TWICE.call(TWICE.call_key(&(&n,)), move || n * 2);
     assert_eq!(twice(4), 8);
     assert_eq!(twice(4), 8);
     assert_eq!(TWICE.cache().stats().hits, 1);

@@ -12,7 +12,7 @@
 //! ```text
 //! fn f(a: A, b: B) -> T {
 //!     static MEMO: Memoized = Memoized::new(concat!(module_path!(), "::f"), env!("CARGO_PKG_VERSION")).ttl_seconds(60);
-//!     let key = MEMO.key(&(key_arg(&a), key_arg(&b),));   // before the arguments move
+//!     let key = MEMO.call_key(&(key_arg(&a), key_arg(&b),)); // before the arguments move
 //!     MEMO.call(key, move || -> T { body })              // `try_call` for a `Result`
 //! }
 //! ```
@@ -299,7 +299,7 @@ fn expand(args: &Args, function: &ItemFn) -> syn::Result<TokenStream2> {
                 ::cache_core::memo::Memoized::new(#name, ::core::env!("CARGO_PKG_VERSION"))
                     #builder;
             // The key borrows the arguments; it is built before the computation moves them.
-            let __persistent_memoize_key = __PERSISTENT_MEMOIZE.key(&( #(#key_parts)* ));
+            let __persistent_memoize_key = __PERSISTENT_MEMOIZE.call_key(&( #(#key_parts)* ));
             #call(__persistent_memoize_key, move || -> #output #block)
         }
     })

@@ -12,9 +12,10 @@ use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 
 use figment::value::{Dict, Map};
-use figment::{Figment, Metadata, Profile, Provider};
+use figment::providers::{Format, Toml};
+use figment::{Metadata, Profile, Provider};
 
-use super::{CacheSettings, ENV_PREFIX, EnvVars, SettingsError};
+use super::{CacheSettings, ENV_PREFIX, EnvVars, SECTION, SettingsError};
 use crate::root::find_pyproject;
 
 /// The folder under the user's cache folder that holds the default roots of programs outside a
@@ -272,35 +273,41 @@ fn folder_name_of_program(stem: &str) -> String {
     }
 }
 
-/// A provider that is `inner` (the file's `[tool.pycodetags.cache]`) without some keys, and
-/// whose values still come from `path` (so a relative `dir` stays relative to the file).
+/// A provider that is the file's `[tool.pycodetags.cache]` without some keys. It reads the TOML
+/// itself rather than wrapping the focused figment, so that its values carry its own metadata,
+/// naming the file (a relative `dir` stays relative to the file's folder).
 pub(super) struct Without {
-    inner: Figment,
+    path: PathBuf,
     skip: Vec<String>,
-    metadata: Metadata,
 }
 
 impl Without {
-    pub(super) fn new(inner: Figment, path: &Path, skip: &[String]) -> Without {
+    pub(super) fn new(path: &Path, skip: &[String]) -> Without {
         Without {
-            inner,
+            path: path.to_path_buf(),
             skip: skip.to_vec(),
-            metadata: Metadata::from("TOML file", path),
         }
     }
 }
 
 impl Provider for Without {
     fn metadata(&self) -> Metadata {
-        self.metadata.clone()
+        Metadata::from("TOML file", self.path.as_path())
     }
 
     fn data(&self) -> Result<Map<Profile, Dict>, figment::Error> {
-        let mut data = self.inner.data()?;
-        for dict in data.values_mut() {
-            dict.retain(|key, _| !self.skip.contains(key));
+        let file = Toml::file_exact(&self.path).data()?;
+        let mut out = Map::new();
+        for (profile, dict) in file {
+            let mut section = SECTION
+                .split('.')
+                .try_fold(&dict, |table, name| table.get(name)?.as_dict())
+                .cloned()
+                .unwrap_or_default();
+            section.retain(|key, _| !self.skip.contains(key));
+            out.insert(profile, section);
         }
-        Ok(data)
+        Ok(out)
     }
 }
 

@@ -20,7 +20,9 @@ fn fib(n: u64) -> u64 {
 /// Only `Ok` values are stored; a failure is computed again next time.
 #[persistent_memoize(organize_by_date = false)]
 fn parse(text: String) -> Result<u64, String> {
-    text.trim().parse().map_err(|e| format!("{text:?} is not a number: {e}"))
+    text.trim()
+        .parse()
+        .map_err(|e| format!("{text:?} is not a number: {e}"))
 }
 
 fn main() {

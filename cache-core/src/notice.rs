@@ -29,7 +29,5 @@ pub(crate) fn warn_once(message: &str) {
 }
 
 fn no_subscriber() -> bool {
-    tracing::dispatcher::get_default(|dispatch| {
-        dispatch.is::<tracing::subscriber::NoSubscriber>()
-    })
+    tracing::dispatcher::get_default(|dispatch| dispatch.is::<tracing::subscriber::NoSubscriber>())
 }

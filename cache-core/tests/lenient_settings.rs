@@ -18,9 +18,16 @@ fn lenient(pyproject: Option<&Path>, env: &[(&str, &str)]) -> LenientSettings {
     let loaded = CacheSettings::load_with_env_lenient(pyproject, env);
     // The same problems, the strict way, fail.
     let strict = CacheSettings::load_with_env(pyproject, env);
-    assert_eq!(strict.is_err(), !loaded.ignored.is_empty(), "{strict:?} vs {loaded:?}");
+    assert_eq!(
+        strict.is_err(),
+        !loaded.ignored.is_empty(),
+        "{strict:?} vs {loaded:?}"
+    );
     if let (Err(error), Some(first)) = (&strict, loaded.ignored.first()) {
-        assert_eq!(error, first, "the first problem is worded as the strict load words it");
+        assert_eq!(
+            error, first,
+            "the first problem is worded as the strict load words it"
+        );
     }
     loaded
 }
@@ -39,7 +46,12 @@ fn an_unknown_variable_is_set_aside_and_the_others_apply() {
     assert_eq!(loaded.settings.ttl_days, 2);
     let words: Vec<String> = loaded.ignored.iter().map(ToString::to_string).collect();
     assert_eq!(words.len(), 2, "{words:?}");
-    assert!(words.iter().any(|w| w.contains("PYCODETAGS_CACHE_TTL:") && w.contains("unknown key")), "{words:?}");
+    assert!(
+        words
+            .iter()
+            .any(|w| w.contains("PYCODETAGS_CACHE_TTL:") && w.contains("unknown key")),
+        "{words:?}"
+    );
     assert!(words.iter().any(|w| w.contains("`colour`")), "{words:?}");
 }
 
@@ -54,11 +66,23 @@ fn bad_values_in_the_environment_keep_the_defaults() {
     ] {
         let loaded = lenient(None, &[(name, value)]);
         let defaults = CacheSettings::default();
-        assert_eq!(loaded.settings.ttl_days, defaults.ttl_days, "{name}={value}");
+        assert_eq!(
+            loaded.settings.ttl_days, defaults.ttl_days,
+            "{name}={value}"
+        );
         assert_eq!(loaded.settings.gzip, defaults.gzip, "{name}={value}");
         assert!(loaded.settings.enabled, "{name}={value}");
-        assert_eq!(loaded.ignored.len(), 1, "{name}={value}: {:?}", loaded.ignored);
-        assert!(loaded.ignored[0].to_string().contains(name), "{}", loaded.ignored[0]);
+        assert_eq!(
+            loaded.ignored.len(),
+            1,
+            "{name}={value}: {:?}",
+            loaded.ignored
+        );
+        assert!(
+            loaded.ignored[0].to_string().contains(name),
+            "{}",
+            loaded.ignored[0]
+        );
     }
 }
 
@@ -94,7 +118,10 @@ fn the_environment_still_wins_over_the_file() {
     assert_eq!(loaded.settings.ttl_days, 5);
     assert_eq!(loaded.ignored.len(), 1);
     let loaded = lenient(Some(&pyproject), &[("PYCODETAGS_CACHE_TTL_DAYS", "x")]);
-    assert_eq!(loaded.settings.ttl_days, 3, "the bad variable is dropped, the file's value stays");
+    assert_eq!(
+        loaded.settings.ttl_days, 3,
+        "the bad variable is dropped, the file's value stays"
+    );
 }
 
 #[test]
@@ -103,7 +130,10 @@ fn a_broken_file_is_set_aside_but_still_locates_the_project() {
         let (dir, pyproject) = project(text);
         let loaded = lenient(Some(&pyproject), &[("PYCODETAGS_CACHE_GZIP", "on")]);
         assert_eq!(loaded.ignored.len(), 1, "{text:?}: {:?}", loaded.ignored);
-        assert!(loaded.settings.gzip, "{text:?}: the environment still applies");
+        assert!(
+            loaded.settings.gzip,
+            "{text:?}: the environment still applies"
+        );
         assert_eq!(
             loaded.settings.root(None),
             Some(dir.path().join(".pycodetags_cache")),
@@ -117,22 +147,46 @@ fn a_broken_file_is_set_aside_but_still_locates_the_project() {
 fn outside_a_python_project_the_root_is_in_the_user_cache_folder() {
     let loaded = lenient(None, &[("HOME", "/home/me")]);
     let root = loaded.settings.dir.clone().unwrap();
-    assert!(root.starts_with("/home/me/.cache/cache-core"), "{}", root.display());
-    assert_eq!(root.parent().unwrap(), Path::new("/home/me/.cache/cache-core"));
     assert!(
-        loaded.settings.dir_origin.as_deref().unwrap().contains("outside a Python project"),
+        root.starts_with("/home/me/.cache/cache-core"),
+        "{}",
+        root.display()
+    );
+    assert_eq!(
+        root.parent().unwrap(),
+        Path::new("/home/me/.cache/cache-core")
+    );
+    assert!(
+        loaded
+            .settings
+            .dir_origin
+            .as_deref()
+            .unwrap()
+            .contains("outside a Python project"),
         "{:?}",
         loaded.settings.dir_origin
     );
-    let loaded = lenient(None, &[("HOME", "/home/me"), ("XDG_CACHE_HOME", "/var/cache/me")]);
-    assert!(loaded.settings.dir.unwrap().starts_with("/var/cache/me/cache-core"));
+    let loaded = lenient(
+        None,
+        &[("HOME", "/home/me"), ("XDG_CACHE_HOME", "/var/cache/me")],
+    );
+    assert!(
+        loaded
+            .settings
+            .dir
+            .unwrap()
+            .starts_with("/var/cache/me/cache-core")
+    );
     // A relative XDG_CACHE_HOME is ignored, as the XDG specification says.
     let loaded = lenient(None, &[("HOME", "/home/me"), ("XDG_CACHE_HOME", "rel")]);
     assert!(loaded.settings.dir.unwrap().starts_with("/home/me/.cache"));
     // Neither: no root, and the cache will say so.
     assert_eq!(lenient(None, &[]).settings.dir, None);
     // PYCODETAGS_CACHE_DIR wins.
-    let loaded = lenient(None, &[("HOME", "/home/me"), ("PYCODETAGS_CACHE_DIR", "/tmp/c")]);
+    let loaded = lenient(
+        None,
+        &[("HOME", "/home/me"), ("PYCODETAGS_CACHE_DIR", "/tmp/c")],
+    );
     assert_eq!(loaded.settings.dir, Some(PathBuf::from("/tmp/c")));
 }
 

@@ -65,7 +65,11 @@ struct Summary {
 #[persistent_memoize(cache = &PLAIN.cache)]
 fn summarise(text: &str, limit: usize) -> Summary {
     CALLS.fetch_add(1, Ordering::SeqCst);
-    let words: Vec<String> = text.split_whitespace().take(limit).map(str::to_owned).collect();
+    let words: Vec<String> = text
+        .split_whitespace()
+        .take(limit)
+        .map(str::to_owned)
+        .collect();
     let longest = words.iter().map(String::len).max().unwrap_or(0);
     Summary { words, longest }
 }
@@ -84,9 +88,7 @@ fn a_value_is_computed_once_then_read_back() {
     // folder of the cache's clock.
     let on_disk = entries(&PLAIN.root());
     assert!(
-        on_disk
-            .iter()
-            .all(|p| p.starts_with("2.0.0-f1/2025/07/01")),
+        on_disk.iter().all(|p| p.starts_with("2.0.0-f1/2025/07/01")),
         "{on_disk:?}"
     );
     assert!(on_disk.len() >= 2, "{on_disk:?}");
@@ -249,8 +251,7 @@ fn a_disabled_cache_computes_every_time() {
 #[test]
 fn the_memoized_behind_a_function_can_be_used_by_hand() {
     use cache_core::memo::Memoized;
-    static MANUAL: LazyLock<TestCache> =
-        LazyLock::new(|| TestCache::new(CacheSettings::default()));
+    static MANUAL: LazyLock<TestCache> = LazyLock::new(|| TestCache::new(CacheSettings::default()));
     fn manual_cache() -> &'static Cache {
         &MANUAL.cache
     }

@@ -51,7 +51,10 @@ fn child() {
     println!("RESULT hits={}", cache.stats().hits);
     println!(
         "RESULT root={}",
-        cache.root().map(|r| r.display().to_string()).unwrap_or_default()
+        cache
+            .root()
+            .map(|r| r.display().to_string())
+            .unwrap_or_default()
     );
     println!(
         "RESULT disabled={}",
@@ -80,7 +83,10 @@ impl Run {
     fn value(&self, name: &str) -> &str {
         match self.values(name).as_slice() {
             [one] => one,
-            other => panic!("{name}: {other:?}\nstdout:\n{}\nstderr:\n{}", self.stdout, self.stderr),
+            other => panic!(
+                "{name}: {other:?}\nstdout:\n{}\nstderr:\n{}",
+                self.stdout, self.stderr
+            ),
         }
     }
 }
@@ -96,7 +102,10 @@ fn run_child(cwd: &Path, env: &[(&str, &Path)], extra: &[(&str, &str)]) -> Run {
     for (name, _) in std::env::vars_os() {
         let text = name.to_string_lossy();
         if text.to_ascii_uppercase().starts_with("PYCODETAGS")
-            || matches!(&*text, "HOME" | "XDG_CACHE_HOME" | "RUST_LOG" | "LOCALAPPDATA")
+            || matches!(
+                &*text,
+                "HOME" | "XDG_CACHE_HOME" | "RUST_LOG" | "LOCALAPPDATA"
+            )
         {
             command.env_remove(&name);
         }
@@ -125,7 +134,8 @@ fn run_child(cwd: &Path, env: &[(&str, &Path)], extra: &[(&str, &str)]) -> Run {
 fn program() -> String {
     let exe = std::env::current_exe().unwrap();
     let stem = exe.file_stem().unwrap().to_string_lossy().into_owned();
-    stem.rsplit_once('-').map_or(stem.clone(), |(name, _)| name.to_owned())
+    stem.rsplit_once('-')
+        .map_or(stem.clone(), |(name, _)| name.to_owned())
 }
 
 #[test]
@@ -151,7 +161,12 @@ fn outside_a_python_project_entries_go_to_the_user_cache_folder_and_persist() {
         "{ignored:?}"
     );
     // Without a subscriber, the warning is on stderr, once.
-    assert_eq!(first.stderr.matches("PYCODETAGS_CACHE_TTL").count(), 1, "{}", first.stderr);
+    assert_eq!(
+        first.stderr.matches("PYCODETAGS_CACHE_TTL").count(),
+        1,
+        "{}",
+        first.stderr
+    );
 
     // A second process reads everything back: only the empty shout is computed.
     let second = run_child(&work, &[("HOME", &home)], &[]);
@@ -167,7 +182,12 @@ fn outside_a_python_project_entries_go_to_the_user_cache_folder_and_persist() {
         .filter(|e| e.file_name().to_string_lossy().ends_with(".bin.gz"))
         .count();
     assert_eq!(flat_gz, 1);
-    assert!(std::fs::read_dir(&namespace).unwrap().flatten().any(|e| e.path().is_dir()));
+    assert!(
+        std::fs::read_dir(&namespace)
+            .unwrap()
+            .flatten()
+            .any(|e| e.path().is_dir())
+    );
 
     // XDG_CACHE_HOME wins over HOME.
     let xdg = scratch.path().join("xdg");
@@ -190,8 +210,18 @@ fn without_any_cache_folder_the_functions_compute_and_say_why_once() {
     assert_eq!(run.value("hits"), "0");
     // Two default caches (two layouts) and many calls: the reason is printed once, and so is
     // the bad boolean (ignored: gzip keeps its default).
-    assert_eq!(run.stderr.matches("caching is off").count(), 1, "{}", run.stderr);
-    assert_eq!(run.stderr.matches("PYCODETAGS_CACHE_GZIP").count(), 1, "{}", run.stderr);
+    assert_eq!(
+        run.stderr.matches("caching is off").count(),
+        1,
+        "{}",
+        run.stderr
+    );
+    assert_eq!(
+        run.stderr.matches("PYCODETAGS_CACHE_GZIP").count(),
+        1,
+        "{}",
+        run.stderr
+    );
     assert_eq!(run.values("ignored").len(), 1);
 }
 

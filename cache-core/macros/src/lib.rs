@@ -36,7 +36,11 @@ pub fn persistent_memoize(attr: TokenStream, item: TokenStream) -> TokenStream {
         Ok(function) => function,
         Err(_) => {
             let item = TokenStream2::from(item);
-            let span = item.clone().into_iter().next().map_or_else(Span::call_site, |t| t.span());
+            let span = item
+                .clone()
+                .into_iter()
+                .next()
+                .map_or_else(Span::call_site, |t| t.span());
             let error = syn::Error::new(
                 span,
                 "#[persistent_memoize] applies to a function (`fn name(args) -> T { … }`)",
@@ -119,9 +123,9 @@ fn parse_args(attr: TokenStream2) -> syn::Result<Args> {
                     ));
                 }
                 let seconds = if which == "ttl_days" {
-                    value.checked_mul(86_400).ok_or_else(|| {
-                        syn::Error::new(number.span(), "`ttl_days` is too large")
-                    })?
+                    value
+                        .checked_mul(86_400)
+                        .ok_or_else(|| syn::Error::new(number.span(), "`ttl_days` is too large"))?
                 } else {
                     value
                 };
@@ -183,19 +187,17 @@ fn parse_args(attr: TokenStream2) -> syn::Result<Args> {
         Ok(())
     });
     syn::parse::Parser::parse2(parser, attr)?;
-    if args.cache.is_some() {
-        for (_, ident) in [&args.organize_by_date, &args.include_version, &args.gzip]
-            .into_iter()
-            .flatten()
-        {
-            return Err(syn::Error::new(
-                ident.span(),
-                format!(
-                    "`{ident}` cannot be combined with `cache = …`: a cache's layout and \
-                     compression are fixed when it is opened (set them in its `CacheSettings`)"
-                ),
-            ));
-        }
+    let layout = [&args.organize_by_date, &args.include_version, &args.gzip];
+    if args.cache.is_some()
+        && let Some((_, ident)) = layout.into_iter().flatten().next()
+    {
+        return Err(syn::Error::new(
+            ident.span(),
+            format!(
+                "`{ident}` cannot be combined with `cache = …`: a cache's layout and \
+                 compression are fixed when it is opened (set them in its `CacheSettings`)"
+            ),
+        ));
     }
     Ok(args)
 }
@@ -311,7 +313,9 @@ fn check_signature(function: &ItemFn) -> syn::Result<()> {
     if let Some(token) = &sig.constness {
         return Err(syn::Error::new(
             token.span,
-            format!("`{fn_name}` is a `const fn`: a memoized function reads and writes its cache at run time"),
+            format!(
+                "`{fn_name}` is a `const fn`: a memoized function reads and writes its cache at run time"
+            ),
         ));
     }
     if let Some(token) = &sig.asyncness {
@@ -419,13 +423,19 @@ fn impl_trait_in(ty: &Type) -> Option<Span> {
         Type::Slice(s) => impl_trait_in(&s.elem),
         Type::Array(a) => impl_trait_in(&a.elem),
         Type::Tuple(t) => t.elems.iter().find_map(impl_trait_in),
-        Type::Path(p) => p.path.segments.iter().find_map(|segment| match &segment.arguments {
-            PathArguments::AngleBracketed(generic) => generic.args.iter().find_map(|arg| match arg {
-                GenericArgument::Type(ty) => impl_trait_in(ty),
+        Type::Path(p) => p
+            .path
+            .segments
+            .iter()
+            .find_map(|segment| match &segment.arguments {
+                PathArguments::AngleBracketed(generic) => {
+                    generic.args.iter().find_map(|arg| match arg {
+                        GenericArgument::Type(ty) => impl_trait_in(ty),
+                        _ => None,
+                    })
+                }
                 _ => None,
             }),
-            _ => None,
-        }),
         _ => None,
     }
 }

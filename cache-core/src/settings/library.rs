@@ -11,8 +11,8 @@
 use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 
-use figment::value::{Dict, Map};
 use figment::providers::{Format, Toml};
+use figment::value::{Dict, Map};
 use figment::{Metadata, Profile, Provider};
 
 use super::{CacheSettings, ENV_PREFIX, EnvVars, SECTION, SettingsError};
@@ -131,11 +131,8 @@ fn lenient(
     let mut file = pyproject.filter(|path| path.is_file());
     let mut ignored = Vec::new();
     let mut settings = loop {
-        let attempt = CacheSettings::extract_skipping(
-            file,
-            EnvVars { vars: vars.clone() },
-            &skip_file_keys,
-        );
+        let attempt =
+            CacheSettings::extract_skipping(file, EnvVars { vars: vars.clone() }, &skip_file_keys);
         match attempt {
             Ok(settings) => break settings,
             Err(problem) => {
@@ -151,14 +148,15 @@ fn lenient(
     if settings.pyproject.is_none() {
         settings.pyproject = pyproject.map(Path::to_path_buf);
     }
-    if settings.pyproject.is_none() && settings.dir.is_none() {
-        if let Some(root) = default_root {
-            settings.dir = Some(root);
-            settings.dir_origin = Some(format!(
-                "the default cache folder outside a Python project ({{user cache folder}}/\
-                 {USER_CACHE_DIR_NAME}/{{program}})"
-            ));
-        }
+    if settings.pyproject.is_none()
+        && settings.dir.is_none()
+        && let Some(root) = default_root
+    {
+        settings.dir = Some(root);
+        settings.dir_origin = Some(format!(
+            "the default cache folder outside a Python project ({{user cache folder}}/\
+             {USER_CACHE_DIR_NAME}/{{program}})"
+        ));
     }
     LenientSettings { settings, ignored }
 }
@@ -174,7 +172,8 @@ fn drop_cause(
         SettingsError::Invalid { key, .. } => {
             let top = key.split('.').next().unwrap_or(key).to_owned();
             let from_env = |name: &str| {
-                env_key(name).is_some_and(|k| k == *key || k == top || key.starts_with(&format!("{k}.")))
+                env_key(name)
+                    .is_some_and(|k| k == *key || k == top || key.starts_with(&format!("{k}.")))
             };
             // The environment is merged over the file: a key it sets is where the value came from.
             let before = vars.len();
@@ -250,7 +249,9 @@ pub(crate) fn program_name() -> String {
 fn folder_name_of_program(stem: &str) -> String {
     let stem = match stem.rsplit_once('-') {
         Some((name, hash))
-            if !name.is_empty() && hash.len() == 16 && hash.bytes().all(|b| b.is_ascii_hexdigit()) =>
+            if !name.is_empty()
+                && hash.len() == 16
+                && hash.bytes().all(|b| b.is_ascii_hexdigit()) =>
         {
             name
         }

@@ -55,10 +55,10 @@ fn ours(
     label: &str,
     cache: &Cache,
     kib: usize,
-    data: &Vec<String>,
+    data: &[String],
 ) {
     let name = format!("f{kib}");
-    cache.memoize(&name, &HIT, || data.clone());
+    cache.memoize(&name, &HIT, || data.to_vec());
     assert_eq!(
         cache.stats().writes,
         1,
@@ -72,7 +72,7 @@ fn ours(
     });
     group.bench_function(format!("{label}/miss_compute_put/{kib}KiB"), |b| {
         b.iter(|| {
-            let got: Vec<String> = cache.memoize(&name, &fresh(), || data.clone());
+            let got: Vec<String> = cache.memoize(&name, &fresh(), || data.to_vec());
             black_box(got)
         })
     });
@@ -85,13 +85,13 @@ fn theirs<C>(
     label: &str,
     cache: &C,
     kib: usize,
-    data: &Vec<String>,
+    data: &[String],
 ) where
     C: ConcurrentCached<String, Vec<String>>,
     C::Error: std::fmt::Debug,
 {
     let key = |n: u64| format!("f{kib}:{n}");
-    cache.cache_set(key(HIT), data.clone()).unwrap();
+    cache.cache_set(key(HIT), data.to_vec()).unwrap();
     group.bench_function(format!("{label}/hit/{kib}KiB"), |b| {
         b.iter(|| {
             black_box(
@@ -109,7 +109,7 @@ fn theirs<C>(
             let got = match cache.cache_get(&k).unwrap() {
                 Some(hit) => hit,
                 None => {
-                    let computed = data.clone();
+                    let computed = data.to_vec();
                     cache.cache_set(k, computed.clone()).unwrap();
                     computed
                 }

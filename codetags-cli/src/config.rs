@@ -28,6 +28,7 @@ const OWN_KEYS: &[&str] = &[
     "schema_paths",
     "extensions",
     "cache",
+    "check",
 ];
 
 /// Keys pycodetags 0.7/0.8 (and its issue-tracker plugin) read that codetags ignores on purpose.
@@ -169,8 +170,7 @@ impl ProjectConfig {
             .parent()
             .map(Path::to_path_buf)
             .unwrap_or_else(|| PathBuf::from("."));
-        let figment = Figment::from(Toml::file_exact(&file)).focus("tool.pycodetags");
-        Self::from_figment(figment, Some(file), base_dir)
+        Self::from_figment(section_figment(&file), Some(file), base_dir)
     }
 
     fn from_figment(
@@ -288,6 +288,31 @@ impl ProjectConfig {
 /// Walks up from `start` to the first directory holding a `pyproject.toml` file: the one rule
 /// the tool and its cache share ([`cache_core::find_pyproject`]).
 pub use cache_core::find_pyproject;
+
+/// The `[tool.pycodetags]` table of `file` as a figment: the one setup every reader of the
+/// table uses (this module, and the layers above for their own sub-tables, such as `check`).
+/// Extraction errors are worded with [`figment_error`].
+///
+/// ```
+/// use codetags_cli::config::{figment_error, section_figment};
+/// let dir = tempfile::tempdir().unwrap();
+/// let file = dir.path().join("pyproject.toml");
+/// std::fs::write(&file, "[tool.pycodetags.check]\nmax_age_days = \"old\"\n").unwrap();
+/// let figment = section_figment(&file);
+/// let error = figment.extract_inner::<u32>("check.max_age_days").unwrap_err();
+/// let message = figment_error(&figment, error).to_string();
+/// assert!(message.contains("key `tool.pycodetags.check.max_age_days` = string \"old\""), "{message}");
+/// ```
+pub fn section_figment(file: &Path) -> Figment {
+    Figment::from(Toml::file_exact(file)).focus("tool.pycodetags")
+}
+
+/// Words an error met while extracting from a [`section_figment`] (or one merged over it):
+/// the file or variable, the key as `tool.pycodetags.<dotted key>`, the value and what was
+/// expected.
+pub fn figment_error(figment: &Figment, error: figment::Error) -> ConfigError {
+    describe(figment, error)
+}
 
 /// Parses a schema name from the config ("PEP350", "TDG", "folk", "auto", …; any case).
 pub fn parse_schema(name: &str) -> Result<Schema, String> {

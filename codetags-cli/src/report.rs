@@ -1,5 +1,26 @@
 //! Output: `text` (one line per tag), `json` (pycodetags 0.8.1 records) and `summary` (counts
-//! by tag and by folder), and the diagnostics lines for stderr.
+//! by tag and by folder), and the diagnostics lines for stderr; `codetags data`'s text and summary
+//! views, pycodetags 0.8.1's, in [`data_text`] and [`data_summary`].
+//!
+//! For CI and for people, in child modules: [`sarif`] (SARIF 2.1.0 for code scanning),
+//! [`github`] (workflow-command annotations), [`gitlab`] (the Code Quality report), all three
+//! over the format-neutral [`annotation`]s; [`markdown`] (a TODO board), [`changelog`] (Keep a
+//! Changelog from done tags) and [`html`] (one self-contained page with charts and a sortable,
+//! filterable table). [`srcroot`] says how a scanned path is written relative to the source
+//! root, [`fields`] reads the planning fields (due, assignee, status, release, …) of a tag.
+
+pub mod annotation;
+pub mod changelog;
+pub mod context;
+pub mod data_summary;
+pub mod data_text;
+pub mod fields;
+pub mod github;
+pub mod gitlab;
+pub mod html;
+pub mod markdown;
+pub mod sarif;
+pub mod srcroot;
 
 use crate::display::display_path;
 use crate::extract::Tag;
@@ -18,6 +39,18 @@ pub enum Format {
     Json,
     /// Counts by tag and by folder.
     Summary,
+    /// SARIF 2.1.0, one result per tag ([`sarif`]).
+    Sarif,
+    /// GitHub Actions workflow commands, one `::notice`/`::warning` per tag ([`github`]).
+    Github,
+    /// A GitLab Code Quality report ([`gitlab`]).
+    Gitlab,
+    /// A Markdown TODO board: tables by kind, assignee and status ([`markdown`]).
+    Markdown,
+    /// Keep a Changelog from done tags ([`changelog`]).
+    Changelog,
+    /// One self-contained HTML page: totals, charts, a sortable table ([`html`]).
+    Html,
 }
 
 /// How to render.
@@ -27,6 +60,11 @@ pub struct RenderOptions {
     pub tags: Vec<String>,
     /// ANSI colours (text and summary only).
     pub color: bool,
+    /// The date overdue tags are judged against (markdown, html); `None` = the local date.
+    pub today: Option<chrono::NaiveDate>,
+    /// The folder paths are written relative to (sarif, github, gitlab, markdown, html): SARIF's
+    /// `%SRCROOT%`; `None` = the working directory. See [`srcroot::SourceRoot`].
+    pub source_root: Option<std::path::PathBuf>,
 }
 
 impl RenderOptions {
@@ -73,7 +111,41 @@ pub fn render(
         Format::Text => render_text(outcome, options, out),
         Format::Json => render_json(outcome, options, out),
         Format::Summary => render_summary(outcome, options, out),
+        Format::Sarif => {
+            let annotations = annotation::annotations_for_tags(outcome, |t| options.keeps(t));
+            let rules = annotation::rules_for_tags(&annotations);
+            let notices = sarif::notices_for_diagnostics(outcome);
+            sarif::write_sarif(&annotations, &rules, &notices, &source_root(options), out)
+        }
+        Format::Github => {
+            let annotations = annotation::annotations_for_tags(outcome, |t| options.keeps(t));
+            github::write_github(&annotations, &source_root(options), out)
+        }
+        Format::Gitlab => {
+            let annotations = annotation::annotations_for_tags(outcome, |t| options.keeps(t));
+            gitlab::write_gitlab(&annotations, &source_root(options), out)
+        }
+        Format::Markdown => markdown::write_board(&report_context(outcome, options), out),
+        Format::Changelog => changelog::write_changelog(&report_context(outcome, options), out),
+        Format::Html => html::write_page(&report_context(outcome, options), out),
     }
+}
+
+fn source_root(options: &RenderOptions) -> srcroot::SourceRoot {
+    match &options.source_root {
+        Some(dir) => srcroot::SourceRoot::new(dir),
+        None => srcroot::SourceRoot::current(),
+    }
+}
+
+fn report_context<'a>(
+    outcome: &'a ScanOutcome,
+    options: &RenderOptions,
+) -> context::ReportContext<'a> {
+    let today = options
+        .today
+        .unwrap_or_else(|| chrono::Local::now().date_naive());
+    context::ReportContext::new(outcome, |t| options.keeps(t), today, source_root(options))
 }
 
 /// The pycodetags JSON array, byte for byte what [`codetags_parse::write_pycodetags_json`]
@@ -269,7 +341,7 @@ mod tests {
         for filter in [vec![], vec!["FIXME".to_owned()]] {
             let options = RenderOptions {
                 tags: filter,
-                color: false,
+                ..RenderOptions::default()
             };
             let mut chunked = Vec::new();
             render(&outcome, Format::Json, &options, &mut chunked).unwrap();

@@ -15,7 +15,8 @@ use std::path::{Path, PathBuf};
 
 /// The library's top-level modules, lowest first (as `src/lib.rs` documents them).
 const LIBRARY_LAYERS: &[&str] = &[
-    "version", "display", "fnmatch", "config", "walk", "extract", "state", "scan", "report",
+    "version", "display", "fnmatch", "config", "walk", "extract", "state", "scan", "filter",
+    "check", "ids", "report",
 ];
 
 /// A module path such as `["scan", "visit"]`; the crate root is `[]`.

@@ -1,10 +1,12 @@
 //! Pure parsing for codetags: Python source decoding, comment finding with CPython's tokenizer
 //! semantics, and the PEP 350 / TDG / folk code-tag grammars. Input is bytes; there is no I/O.
 //!
-//! The pipeline is `bytes → source::decode → comments::comment_blocks → grammar → Tag`.
+//! The pipeline is `bytes → source::decode → comments::comment_blocks → grammar → Tag`;
+//! [`dumps`] writes a `Tag` back as comment text, as pycodetags 0.8.1's serializer does.
 
 pub mod comments;
 pub mod diagnostic;
+pub mod dumps;
 pub mod extract;
 pub mod grammar;
 pub mod prefilter;
@@ -16,6 +18,7 @@ mod unicode;
 
 pub use comments::{BlockScan, Comment, CommentBlock, CommentScan, comment_blocks, find_comments};
 pub use diagnostic::{Diagnostic, DiagnosticKind};
+pub use dumps::{DumpError, dumps, dumps_as};
 pub use extract::{
     ExtractOptions, Extraction, FileTags, decode_diagnostic, extract_tags, extract_tags_from_str,
     extract_tags_prehashed, extract_with, fill_digests, parse_text,

@@ -42,9 +42,24 @@ pub struct GlobalArgs {
 pub enum Command {
     /// Scan paths for code tags.
     Scan(ScanArgs),
+    /// pycodetags' `data` command: the tags of the `src` folders as pycodetags 0.8.1 reports
+    /// them (text grouped by tag, JSON, summary), optionally filtered with JMESPath.
+    Data(DataArgs),
     /// Inspect or clean the cache.
     #[command(subcommand)]
     Cache(CacheCommand),
+    /// Check tags against the project's rules (due dates, age, forbidden kinds, required
+    /// fields, the issue tracker's lists); exit 1 on any error.
+    Check(super::check_cmd::args::CheckArgs),
+    /// Give every tag without one a stable local id (id=N), as `pycodetags id` does.
+    ///
+    /// Each tag is rewritten in place in its own syntax (PEP350 or TDG); every other byte of
+    /// the file is kept. Ids come from the project's .pycodetags_ids counter (commit it), which
+    /// is saved before any source is changed.
+    ///
+    /// Exit status: 0 done, 1 --check found tags without an id, 2 usage or configuration
+    /// error, 3 refused (nothing written), 4 failed after the counter was saved (run again).
+    Id(IdArgs),
 }
 
 /// When to colour text output.
@@ -101,6 +116,47 @@ pub struct ScanArgs {
     /// Colour the text and summary output.
     #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
     pub color: ColorChoice,
+    /// Only report tags this JMESPath expression selects, evaluated on each tag's fields as
+    /// pycodetags does (e.g. "priority == 'high' && status != 'done'").
+    #[arg(long, value_name = "JMESPATH")]
+    pub filter: Option<String>,
+}
+
+/// `codetags data`: pycodetags 0.8.1's command line.
+#[derive(Debug, Args)]
+pub struct DataArgs {
+    /// A file or folder of source code; repeat for more (default: `src` from
+    /// [tool.pycodetags], else the project folder).
+    #[arg(long = "src", value_name = "PATH")]
+    pub src: Vec<PathBuf>,
+    /// Output format: pycodetags 0.8.1's text, JSON or summary.
+    #[arg(long, value_enum, default_value_t = DataFormatArg::Text)]
+    pub format: DataFormatArg,
+    /// Only report tags this JMESPath expression selects, on each tag's flat dictionary
+    /// (data fields, custom fields, id, title, body, comment, code_tag).
+    #[arg(long, value_name = "JMESPATH")]
+    pub filter: Option<String>,
+    /// Write the report to FILE (atomically) instead of stdout.
+    #[arg(long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// Neither read nor write the cache (env: PYCODETAGS_NO_CACHE=1).
+    #[arg(long)]
+    pub no_cache: bool,
+    /// Worker threads (default: one per CPU).
+    #[arg(short = 'j', long, value_name = "N", default_value_t = 0)]
+    pub threads: usize,
+}
+
+/// `codetags data --format`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum DataFormatArg {
+    /// Grouped by tag name, each tag serialized as pycodetags writes it, then its
+    /// `path:line:column`.
+    Text,
+    /// A JSON array of pycodetags 0.8.1 records.
+    Json,
+    /// `Code Tag Summary:` and a count per tag name.
+    Summary,
 }
 
 /// `codetags cache …`.
@@ -144,6 +200,19 @@ impl ScanArgs {
     }
 }
 
+impl DataArgs {
+    /// `--no-cache`, or `PYCODETAGS_NO_CACHE` set to a true boolean (as for `scan`).
+    ///
+    /// # Errors
+    /// A message naming the variable when its value is not a boolean.
+    pub fn no_cache(&self) -> Result<bool, String> {
+        if self.no_cache {
+            return Ok(true);
+        }
+        env_flag("PYCODETAGS_NO_CACHE")
+    }
+}
+
 /// A boolean environment switch: `Ok(false)` when unset or empty.
 fn env_flag(name: &str) -> Result<bool, String> {
     match std::env::var_os(name) {
@@ -172,6 +241,18 @@ pub enum FormatArg {
     Json,
     /// Counts by tag and by folder.
     Summary,
+    /// SARIF 2.1.0 for code scanning (GitHub: upload-sarif).
+    Sarif,
+    /// GitHub Actions annotations (workflow commands).
+    Github,
+    /// A GitLab Code Quality report (JSON).
+    Gitlab,
+    /// A Markdown TODO board: tables by kind, assignee and status.
+    Markdown,
+    /// Keep a Changelog from done tags (status done, release, change_type).
+    Changelog,
+    /// One self-contained HTML page: totals, charts, a sortable table.
+    Html,
 }
 
 impl From<FormatArg> for Format {
@@ -180,6 +261,27 @@ impl From<FormatArg> for Format {
             FormatArg::Text => Format::Text,
             FormatArg::Json => Format::Json,
             FormatArg::Summary => Format::Summary,
+            FormatArg::Sarif => Format::Sarif,
+            FormatArg::Github => Format::Github,
+            FormatArg::Gitlab => Format::Gitlab,
+            FormatArg::Markdown => Format::Markdown,
+            FormatArg::Changelog => Format::Changelog,
+            FormatArg::Html => Format::Html,
         }
     }
+}
+
+/// `codetags id`.
+#[derive(Debug, Args)]
+pub struct IdArgs {
+    /// Files or folders to scan (default: `src` from [tool.pycodetags]).
+    #[arg(value_name = "PATH")]
+    pub paths: Vec<PathBuf>,
+    /// Show what would be assigned; write nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Assign nothing; exit 1 if any tag is missing an id (for CI / pre-commit). Wins over
+    /// --dry-run.
+    #[arg(long)]
+    pub check: bool,
 }

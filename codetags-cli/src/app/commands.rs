@@ -8,7 +8,9 @@ use super::project::load_config;
 use super::{cache_cmd, output, progress};
 use anyhow::Context;
 use codetags_cli::config::parse_schema;
+use codetags_cli::display::display_path;
 use codetags_cli::extract::Tokenize;
+use codetags_cli::filter::Filter;
 use codetags_cli::report::{self, Format, RenderOptions};
 use codetags_cli::scan::{ScanError, ScanOutcome, ScanRequest};
 use codetags_cli::state::StateStore;
@@ -33,6 +35,16 @@ pub fn run_scan(global: &GlobalArgs, args: ScanArgs) -> anyhow::Result<Exit> {
             config.extensions.push(ext.to_owned());
         }
     }
+    let filter = match args.filter.as_deref().filter(|e| !e.is_empty()) {
+        Some(expression) => match Filter::compile(expression) {
+            Ok(filter) => Some(filter),
+            Err(err) => {
+                eprintln!("Filter error: {err}");
+                return Ok(Exit::Usage);
+            }
+        },
+        None => None,
+    };
     let no_cache = args.no_cache().map_err(UsageError)?;
     let cache = if no_cache {
         None
@@ -48,13 +60,16 @@ pub fn run_scan(global: &GlobalArgs, args: ScanArgs) -> anyhow::Result<Exit> {
     request.skip_dir = cache.as_ref().map(|c| c.root().to_path_buf());
     request.cache = cache.clone().map(|c| c as Arc<dyn StateStore>);
 
-    let outcome = match progress::scan_with_progress(request, global.quiet == 0) {
+    let mut outcome = match progress::scan_with_progress(request, global.quiet == 0) {
         Ok(outcome) => outcome,
         Err(err @ ScanError::MissingPath { .. }) => {
             eprintln!("codetags: error: {err}");
             return Ok(Exit::Usage);
         }
     };
+    if let Some(filter) = &filter {
+        apply_filter(filter, &mut outcome);
+    }
 
     let options = RenderOptions {
         tags: args
@@ -63,6 +78,7 @@ pub fn run_scan(global: &GlobalArgs, args: ScanArgs) -> anyhow::Result<Exit> {
             .map(|t| t.trim().to_ascii_uppercase())
             .collect(),
         color: use_color(args.color, args.output.is_some(), format),
+        ..RenderOptions::default()
     };
     let written = match &args.output {
         Some(path) => {
@@ -103,6 +119,20 @@ pub fn run_scan(global: &GlobalArgs, args: ScanArgs) -> anyhow::Result<Exit> {
         Ok(Exit::Diagnostics)
     } else {
         Ok(Exit::Success)
+    }
+}
+
+/// Keeps the tags `--filter` selects; a tag it fails on is left out with a warning.
+fn apply_filter(filter: &Filter, outcome: &mut ScanOutcome) {
+    for file in &mut outcome.files {
+        let path = display_path(&file.path);
+        filter.retain(&mut file.tags, |tag, err| {
+            tracing::warn!(
+                "{path}:{}:{}: {err}; the tag is left out",
+                tag.offsets.start_line + 1,
+                tag.offsets.start_column + 1
+            );
+        });
     }
 }
 

@@ -12,6 +12,16 @@ pub enum Exit {
     Diagnostics,
     /// 2: usage, configuration or missing-path error.
     Usage,
+    /// 1: `codetags check` found at least one error.
+    Findings,
+    /// 1: `codetags id --check` found tags without an id.
+    IdsMissing,
+    /// 3: `codetags id` refused (a duplicate or invalid id, an invalid counter, a file that
+    /// cannot be read or rewritten); nothing was written.
+    Refused,
+    /// 4: `codetags id` failed after saving the counter: the files it names as changed are
+    /// rewritten, the others untouched; no id will be handed out twice. Run it again.
+    PartlyWritten,
 }
 
 impl Exit {
@@ -21,6 +31,10 @@ impl Exit {
             Exit::Success => 0,
             Exit::Diagnostics => 1,
             Exit::Usage => 2,
+            Exit::Findings => 1,
+            Exit::IdsMissing => 1,
+            Exit::Refused => 3,
+            Exit::PartlyWritten => 4,
         }
     }
 }

@@ -1,14 +1,17 @@
 //! Everything only the `codetags` command needs, on top of the library: the clap types
-//! ([`cli`]), the `scan` handler ([`commands`]) and the `cache …` handlers ([`cache_cmd`]), the
-//! progress spinner ([`progress`]), logging ([`logging`]) and the atomic `--output` file
-//! ([`output`]), with [`exit`] (exit codes) and [`project`] (the configuration) under them.
-//! Nothing here is reachable from the library, which never depends on the
-//! command line.
+//! ([`cli`]), the `scan` handler ([`commands`]), the `data` handler ([`data_cmd`]) and the
+//! `cache …` handlers ([`cache_cmd`]), the progress spinner ([`progress`]), logging
+//! ([`logging`]) and the atomic `--output` file ([`output`]), with [`exit`] (exit codes) and
+//! [`project`] (the configuration) under them. Nothing here is reachable from the library,
+//! which never depends on the command line.
 
 mod cache_cmd;
+mod check_cmd;
 mod cli;
 mod commands;
+mod data_cmd;
 mod exit;
+mod id_cmd;
 mod logging;
 mod output;
 mod progress;
@@ -52,6 +55,9 @@ pub fn main() -> ExitCode {
 pub fn run(cli: Cli) -> anyhow::Result<Exit> {
     match cli.command {
         Command::Scan(args) => commands::run_scan(&cli.global, args),
+        Command::Data(args) => data_cmd::run_data(&cli.global, args),
         Command::Cache(command) => cache_cmd::run_cache_command(&cli.global, command),
+        Command::Check(args) => check_cmd::run_check(&cli.global, args),
+        Command::Id(args) => id_cmd::run_id(&cli.global, args),
     }
 }

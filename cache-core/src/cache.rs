@@ -11,7 +11,9 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 use crate::codec::{self, EncodeError};
-use crate::store::{CacheStore, FsStore, Location, LookupScope, Obstruction, StoreError};
+use crate::store::{
+    CacheStore, FsStore, Location, LookupScope, Obstruction, RemoteStats, StoreError,
+};
 use crate::{CacheSettings, Clock, Key, SystemClock};
 
 /// Why [`Cache::put`] stored nothing. [`Cache::memoize`] never surfaces these.
@@ -57,6 +59,11 @@ pub struct CacheStats {
     pub bytes_read: u64,
     /// Entry bytes written.
     pub bytes_written: u64,
+    /// The remote tier's own counters ([`RemoteStats`]: hits, misses, refused values, errors,
+    /// operations skipped after the breaker opened), when the store has one (a
+    /// [`crate::TieredStore`] over Redis, or a `RedisStore` alone). A remote hit is also a hit
+    /// above; a remote error costs no lookup its answer.
+    pub remote: Option<RemoteStats>,
 }
 
 #[derive(Debug, Default)]
@@ -134,10 +141,40 @@ impl fmt::Debug for Cache {
     }
 }
 
+/// The remote tier `settings` ask for, when this build can have one: a `RedisStore` (nothing
+/// is sent before the first lookup). A URL the client refuses, or a build without the `redis`
+/// feature, is one warning and no remote tier.
+fn remote_store(settings: &CacheSettings, tool_version: &str) -> Option<Box<dyn CacheStore>> {
+    let url = settings.remote.as_ref()?;
+    #[cfg(feature = "redis")]
+    {
+        let options = crate::RedisOptions::from_settings(settings, tool_version);
+        match crate::RedisStore::open(url.as_str(), options) {
+            Ok(store) => Some(Box::new(store)),
+            Err(error) => {
+                tracing::warn!("remote cache {url} not used: {error}");
+                None
+            }
+        }
+    }
+    #[cfg(not(feature = "redis"))]
+    {
+        let _ = tool_version;
+        tracing::warn!(
+            "remote cache {url} not used: this build has no Redis support (cache-core's `redis` \
+             feature)"
+        );
+        None
+    }
+}
+
 impl Cache {
     /// Opens the filesystem cache the settings describe for `tool_version`, with the root
     /// resolved and checked by [`CacheSettings::checked_root`] (`explicit_root` wins). Nothing
     /// is created on disk until the first write.
+    ///
+    /// With `remote` set the store is a [`crate::TieredStore`]: this filesystem cache in front of
+    /// the Redis server (feature `redis`; see `RedisStore` for its failure model).
     ///
     /// Never fails: with `enabled = false` the cache is disabled; with no root, or a root the
     /// cache must not own (the project folder or above, `$HOME` or above, a filesystem root, an
@@ -184,7 +221,14 @@ impl Cache {
             }
         };
         let layout = Layout::new(root.clone(), settings.layout_options(tool_version));
-        let mut cache = Cache::with_store(FsStore::new(layout), settings);
+        let local = FsStore::new(layout);
+        let mut cache = match remote_store(settings, tool_version) {
+            Some(remote) => Cache::with_store(
+                crate::TieredStore::from_boxes(Box::new(local), remote, settings.remote_read_only),
+                settings,
+            ),
+            None => Cache::with_store(local, settings),
+        };
         if let Some(enabled) = cache.enabled.as_mut() {
             enabled.root = Some(root);
         }
@@ -310,6 +354,7 @@ impl Cache {
             write_errors: load(&c.write_errors),
             bytes_read: load(&c.bytes_read),
             bytes_written: load(&c.bytes_written),
+            remote: self.enabled.as_ref().and_then(|e| e.store.remote_stats()),
         }
     }
 

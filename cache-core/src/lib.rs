@@ -10,6 +10,10 @@
 //!   Lookups get a [`LookupScope`] (the time and the TTL), not a filesystem's day folders; the
 //!   [`Maintenance`] a store does not answer (listing, removing, [`Usage`], pruning) it declines
 //!   with [`StoreError::Unsupported`]; [`Pruned`] says who prunes a store that answers.
+//! * A shared cache: `RedisStore` (feature `redis`: entries on a Redis server, with timeouts and
+//!   a circuit breaker) behind a local store in a [`TieredStore`]; [`sign`] signs its entries
+//!   with HMAC-SHA256 when `PYCODETAGS_CACHE_REMOTE_KEY` is set. [`Cache::open`] builds the two
+//!   tiers when `[tool.pycodetags.cache] remote` is set.
 //! * [`Cache`]: the memoizer, with TTL, counters ([`CacheStats`]) and an injectable [`Clock`].
 //! * [`CacheSettings`]: `[tool.pycodetags.cache]` from `pyproject.toml` and `PYCODETAGS_CACHE_*`;
 //!   [`parse_bool`], the one way booleans are read from the environment;
@@ -42,8 +46,10 @@ pub mod fswrite;
 mod key;
 pub mod memo;
 mod notice;
+mod remote;
 mod root;
 mod settings;
+pub mod sign;
 mod store;
 
 /// Memoizes a function in a persistent cache: PEP 003's `@persistent_memoize`.
@@ -109,6 +115,7 @@ pub use cache::{Cache, CacheError, CacheStats};
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use codec::{CACHE_FORMAT, DecodeError, EncodeError, MAX_ENTRY_LEN};
 pub use key::{KEY_DOMAIN, Key, KeyError};
+pub use remote::{DEFAULT_REMOTE_TIMEOUT_MS, MAX_REMOTE_TIMEOUT_MS, REMOTE_KEY_VAR, RemoteUrl};
 pub use root::{
     PYPROJECT, ROOT_DIR_NAME, RootError, RootState, find_pyproject, init_root, inspect_root,
     is_our_cache, repair_tag,
@@ -120,7 +127,16 @@ pub use settings::{
 pub use settings::{LenientSettings, USER_CACHE_DIR_NAME, default_root_outside_project};
 pub use store::{
     CacheStore, EntryInfo, Found, FsStore, Location, Lookup, LookupScope, Maintenance, MemoryStore,
-    Obstruction, Pruned, StoreError, Usage,
+    Obstruction, Pruned, RemoteStats, StoreError, TieredStore, Usage,
 };
+#[cfg(feature = "redis")]
+pub use store::{RedisOptions, RedisStore};
+/// Constants of the Redis store: the default key prefix, timeout and failure limit.
+#[cfg(feature = "redis")]
+pub mod redis_store {
+    pub use crate::store::redis::{
+        DEFAULT_FAILURE_LIMIT, DEFAULT_PREFIX, DEFAULT_TIMEOUT, UNVERSIONED_NAMESPACE,
+    };
+}
 
 pub use cache_layout;

@@ -12,7 +12,12 @@ use figment::{Figment, Metadata, Profile, Provider, Source};
 use serde::{Deserialize, Serialize};
 
 use crate::codec::CACHE_FORMAT;
+use crate::remote::{
+    DEFAULT_REMOTE_TIMEOUT_MS, MAX_REMOTE_TIMEOUT_MS, REMOTE_KEY_KEY, REMOTE_KEY_VAR, RemoteUrl,
+    redact, remote_key_of,
+};
 use crate::root::{ROOT_DIR_NAME, find_pyproject};
+use crate::sign::SigningKey;
 
 // What a library gets: settings that never fail the host program, and a default root outside a
 // Python project.
@@ -58,6 +63,21 @@ pub struct CacheSettings {
     /// costs tens of milliseconds; turn it on when disk space matters more (entries of tags
     /// shrink about tenfold).
     pub gzip: bool,
+    /// `remote` (default none): the URL of a shared Redis cache (`redis://host:port/db`), read
+    /// after the local cache and written besides it (see [`crate::TieredStore`]). Usually set
+    /// by `PYCODETAGS_CACHE_REMOTE` on the machines that share it. Used when cache-core is built
+    /// with its `redis` feature (the codetags binary is).
+    pub remote: Option<RemoteUrl>,
+    /// `remote_read_only` (default `false`): read the remote cache, never write it. Recommended
+    /// for builds of untrusted pull requests.
+    pub remote_read_only: bool,
+    /// `remote_timeout_ms` (default 250, 1 to 60000): the connect, read and write timeout of each
+    /// remote operation.
+    pub remote_timeout_ms: u32,
+    /// The secret remote entries are signed with (HMAC-SHA256), from the environment variable
+    /// `PYCODETAGS_CACHE_REMOTE_KEY` only (not a key of the file). With it, unsigned or wrongly
+    /// signed remote entries are misses. Never shown by `Debug`.
+    pub remote_key: Option<SigningKey>,
     /// The `pyproject.toml` the settings were read from, if any (not a key).
     pub pyproject: Option<PathBuf>,
     /// Where `dir` came from, for messages (not a key): `` `[tool.pycodetags.cache] dir` in
@@ -77,6 +97,10 @@ impl Default for CacheSettings {
             enable_date_subfolders: raw.enable_date_subfolders,
             clean_old_versions: raw.clean_old_versions,
             gzip: raw.gzip,
+            remote: None,
+            remote_read_only: raw.remote_read_only,
+            remote_timeout_ms: raw.remote_timeout_ms,
+            remote_key: None,
             pyproject: None,
             dir_origin: None,
         }
@@ -94,6 +118,9 @@ struct RawSettings {
     enable_date_subfolders: bool,
     clean_old_versions: bool,
     gzip: bool,
+    remote: Option<String>,
+    remote_read_only: bool,
+    remote_timeout_ms: u32,
 }
 
 impl Default for RawSettings {
@@ -106,6 +133,9 @@ impl Default for RawSettings {
             enable_date_subfolders: true,
             clean_old_versions: true,
             gzip: false,
+            remote: None,
+            remote_read_only: false,
+            remote_timeout_ms: DEFAULT_REMOTE_TIMEOUT_MS,
         }
     }
 }
@@ -244,12 +274,13 @@ pub fn parse_bool(text: &str) -> Option<bool> {
 }
 
 /// The keys whose environment values go through [`parse_bool`].
-const BOOL_KEYS: [&str; 5] = [
+const BOOL_KEYS: [&str; 6] = [
     "enabled",
     "gzip",
     "enable_version_namespacing",
     "enable_date_subfolders",
     "clean_old_versions",
+    "remote_read_only",
 ];
 
 /// Checks that `root` may be a cache root: not empty, not a filesystem root, and neither equal
@@ -457,12 +488,27 @@ impl CacheSettings {
                     origin: path.display().to_string(),
                 });
             }
+            let section = file.focus(SECTION);
+            if !skip_file_keys.iter().any(|key| key == REMOTE_KEY_KEY)
+                && section.find_value(REMOTE_KEY_KEY).is_ok()
+            {
+                return Err(SettingsError::Invalid {
+                    key: REMOTE_KEY_KEY.to_owned(),
+                    value: "(not shown)".to_owned(),
+                    origin: path.display().to_string(),
+                    reason: format!(
+                        "the signing secret is read only from the environment variable \
+                         {REMOTE_KEY_VAR}: a secret does not belong in a file"
+                    ),
+                });
+            }
             figment = if skip_file_keys.is_empty() {
-                figment.merge(file.focus(SECTION))
+                figment.merge(section)
             } else {
                 figment.merge(library::Without::new(path, skip_file_keys))
             };
         }
+        let remote_key = env.remote_key();
         let figment = figment.merge(env);
         let raw: RawSettings = figment
             .extract()
@@ -474,6 +520,29 @@ impl CacheSettings {
                 origin: origin_of(figment.find_metadata("ttl_days"), "ttl_days", pyproject),
                 reason: "must be at least 1 day (set `enabled = false` to turn caching off)"
                     .to_owned(),
+            });
+        }
+        let remote = match &raw.remote {
+            None => None,
+            Some(url) => Some(
+                RemoteUrl::parse(url).map_err(|reason| SettingsError::Invalid {
+                    key: "remote".to_owned(),
+                    value: format!("string {:?}", redact(url)),
+                    origin: origin_of(figment.find_metadata("remote"), "remote", pyproject),
+                    reason,
+                })?,
+            ),
+        };
+        if !(1..=MAX_REMOTE_TIMEOUT_MS).contains(&raw.remote_timeout_ms) {
+            return Err(SettingsError::Invalid {
+                key: "remote_timeout_ms".to_owned(),
+                value: raw.remote_timeout_ms.to_string(),
+                origin: origin_of(
+                    figment.find_metadata("remote_timeout_ms"),
+                    "remote_timeout_ms",
+                    pyproject,
+                ),
+                reason: format!("must be from 1 to {MAX_REMOTE_TIMEOUT_MS} milliseconds"),
             });
         }
         let mut dir_origin = None;
@@ -503,6 +572,10 @@ impl CacheSettings {
             enable_date_subfolders: raw.enable_date_subfolders,
             clean_old_versions: raw.clean_old_versions,
             gzip: raw.gzip,
+            remote,
+            remote_read_only: raw.remote_read_only,
+            remote_timeout_ms: raw.remote_timeout_ms,
+            remote_key,
             pyproject: pyproject.map(Path::to_path_buf),
             dir_origin,
         })
@@ -800,8 +873,14 @@ impl EnvVars {
                 return None;
             }
             let key = name[ENV_PREFIX.len()..].to_ascii_lowercase();
-            (!key.is_empty()).then_some((key, name, value.as_str()))
+            // The signing secret is no figment key: read apart, never echoed in an error.
+            (!key.is_empty() && key != REMOTE_KEY_KEY).then_some((key, name, value.as_str()))
         })
+    }
+
+    /// `PYCODETAGS_CACHE_REMOTE_KEY`, if set.
+    fn remote_key(&self) -> Option<SigningKey> {
+        remote_key_of(self.vars.iter().map(|(n, v)| (n.as_str(), v.as_str())))
     }
 
     fn check_booleans(&self) -> Result<(), SettingsError> {

@@ -1,10 +1,11 @@
-//! Where entry bytes live: the [`CacheStore`] trait, the in-memory store ([`MemoryStore`]) and
-//! the filesystem store ([`FsStore`]).
+//! Where entry bytes live: the [`CacheStore`] trait, the in-memory store ([`MemoryStore`]), the
+//! filesystem store ([`FsStore`]), the Redis store (`RedisStore`, feature `redis`) and the two
+//! tiers of a shared cache ([`TieredStore`]).
 
 use std::fmt;
 use std::io;
 use std::path::PathBuf;
-use std::sync::{Mutex, MutexGuard};
+use std::sync::{Arc, Mutex, MutexGuard};
 
 use chrono::{DateTime, NaiveDate, TimeDelta, Utc};
 
@@ -13,9 +14,15 @@ use crate::root::RootError;
 
 mod fs;
 mod memory;
+#[cfg(feature = "redis")]
+pub(crate) mod redis;
+mod tiered;
 
 pub use fs::FsStore;
 pub use memory::MemoryStore;
+#[cfg(feature = "redis")]
+pub use redis::{RedisOptions, RedisStore};
+pub use tiered::TieredStore;
 
 /// Where one entry sits: its key and its UTC day.
 ///
@@ -209,6 +216,33 @@ pub enum Pruned {
         /// Who (for [`FsStore`]: `"cache-evict"`, which walks the whole cache root).
         by: &'static str,
     },
+}
+
+/// The counters of a remote store ([`CacheStore::remote_stats`]), as [`crate::CacheStats::remote`]
+/// shows them.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(default)]
+pub struct RemoteStats {
+    /// Lookups that found an entry (signed as required, not over the bound, of this key).
+    pub hits: u64,
+    /// Lookups that found nothing.
+    pub misses: u64,
+    /// Values refused: unsigned or wrongly signed with a key set, over the size bound (read or
+    /// write), not an entry, an entry of another key.
+    pub rejected: u64,
+    /// Operations that failed: no connection, a timeout, a reply that is not the protocol, an
+    /// error reply (a full server's `OOM`, …).
+    pub errors: u64,
+    /// Operations not attempted because the store was skipped after failures (the breaker).
+    pub skipped: u64,
+    /// Entries written.
+    pub writes: u64,
+    /// Bytes received in lookups.
+    pub bytes_read: u64,
+    /// Bytes sent in writes.
+    pub bytes_written: u64,
+    /// Whether the store is skipped for the rest of the process.
+    pub tripped: bool,
 }
 
 /// A store failure. The memoizer never passes these on: it logs them and recomputes.
@@ -428,6 +462,44 @@ pub trait CacheStore: Send + Sync + fmt::Debug {
         Err(StoreError::Unsupported {
             operation: Maintenance::Prune,
         })
+    }
+
+    /// The counters of the remote store in this store (`RedisStore`, or the remote tier
+    /// of a [`TieredStore`]); `None` (the default) for a store with no remote part.
+    fn remote_stats(&self) -> Option<RemoteStats> {
+        None
+    }
+}
+
+/// A shared store is a store: callers can keep a handle on what they give a [`crate::Cache`] or
+/// a [`TieredStore`].
+impl<S: CacheStore + ?Sized> CacheStore for Arc<S> {
+    fn dated(&self) -> bool {
+        (**self).dated()
+    }
+    fn get(&self, key: &Key, scope: LookupScope) -> Result<Option<Found>, StoreError> {
+        (**self).get(key, scope)
+    }
+    fn lookup(&self, key: &Key, scope: LookupScope) -> Result<Lookup, StoreError> {
+        (**self).lookup(key, scope)
+    }
+    fn put(&self, location: &Location, bytes: &[u8]) -> Result<(), StoreError> {
+        (**self).put(location, bytes)
+    }
+    fn remove(&self, location: &Location) -> Result<bool, StoreError> {
+        (**self).remove(location)
+    }
+    fn entries(&self) -> Result<Vec<EntryInfo>, StoreError> {
+        (**self).entries()
+    }
+    fn usage(&self) -> Result<Usage, StoreError> {
+        (**self).usage()
+    }
+    fn prune(&self, scope: LookupScope) -> Result<Pruned, StoreError> {
+        (**self).prune(scope)
+    }
+    fn remote_stats(&self) -> Option<RemoteStats> {
+        (**self).remote_stats()
     }
 }
 

@@ -299,6 +299,22 @@ fn write_stats(layout: &Layout, out: &mut dyn Write) -> anyhow::Result<()> {
                 s.unreadable,
                 s.removed
             )?;
+            if let Some(r) = last.remote {
+                writeln!(
+                    out,
+                    "last scan, remote cache: {} hits, {} misses, {} refused, {} errors, {} skipped{}",
+                    r.hits,
+                    r.misses,
+                    r.rejected,
+                    r.errors,
+                    r.skipped,
+                    if r.tripped {
+                        " (unavailable: skipped for the rest of that run)"
+                    } else {
+                        ""
+                    }
+                )?;
+            }
         }
         None => writeln!(out, "last scan: none recorded")?,
     }

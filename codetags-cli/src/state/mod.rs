@@ -8,6 +8,10 @@
 //! ([`STATE_FORMAT`]) and the tool version. A warm scan of an unchanged tree therefore loads
 //! one entry, stats every file and reads none.
 //!
+//! With a remote (shared) cache the key is portable instead ([`PORTABLE_STATE_FUNCTION`]): its
+//! paths are relative to the project folder and the project is named, so every checkout of a
+//! project shares its states wherever it sits on disk.
+//!
 //! A record is trusted only when size, mtime and mode all match **and** the file's mtime is
 //! older than the start of the scan that wrote the record by more than
 //! [`RACY_GRANULARITY_NS`] (git's "racily clean" rule); [`crate::scan`](mod@crate::scan) applies the rule.
@@ -19,10 +23,12 @@
 //! `scan`), so that the key's type stays here while its exhaustive construction stays next to
 //! the request it destructures.
 mod key;
+mod portable;
 mod record;
 mod store;
 
 pub use key::{ResultSettings, STATE_FORMAT, STATE_FUNCTION, StateKey};
+pub use portable::PORTABLE_STATE_FUNCTION;
 pub(crate) use record::system_time_ns;
 pub use record::{FileRecord, FileStat, RACY_GRANULARITY_NS, ScanState, ScanStats};
 pub use store::{CoreStateStore, LAST_SCAN_FILE, LastScan, StateStore, read_last_scan};

@@ -5,10 +5,11 @@
 //! the cache root, so `codetags cache stats` can show them.
 
 use super::key::{STATE_FUNCTION, StateKey};
+use super::portable::Portable;
 use super::record::{ScanState, ScanStats};
 use crate::display::display_path;
 use crate::version::VERSION;
-use cache_core::{Cache, CacheSettings, Key, RootState};
+use cache_core::{Cache, CacheSettings, Key, RemoteStats, RootState};
 use cache_layout::Layout;
 use chrono::Utc;
 use serde::{Deserialize, Serialize};
@@ -35,6 +36,8 @@ pub struct CoreStateStore {
     layout: Layout,
     /// What the root was when the store was opened, before this run wrote anything.
     found: RootState,
+    /// With a remote cache: how keys are made the same for every checkout.
+    portable: Option<Portable>,
 }
 
 impl CoreStateStore {
@@ -73,6 +76,7 @@ impl CoreStateStore {
             settings: settings.clone(),
             layout,
             found,
+            portable: Portable::of(settings),
         }
     }
 
@@ -121,6 +125,7 @@ impl CoreStateStore {
             stats,
             entry_bytes_read: cache.bytes_read,
             entry_bytes_written: cache.bytes_written,
+            remote: cache.remote,
         };
         if !self.cache.is_enabled() {
             return;
@@ -158,19 +163,29 @@ fn adoptable(state: &RootState) -> bool {
     )
 }
 
+impl CoreStateStore {
+    /// The cache key of a state: portable with a remote cache, else the local one.
+    fn cache_key(&self, key: &StateKey) -> Option<Key> {
+        match &self.portable {
+            Some(portable) => portable.key(key),
+            None => Key::new(STATE_FUNCTION, key).ok(),
+        }
+    }
+}
+
 impl StateStore for CoreStateStore {
     fn load(&self, key: &StateKey) -> Option<ScanState> {
-        let key = Key::new(STATE_FUNCTION, key).ok()?;
+        let key = self.cache_key(key)?;
         self.cache.get::<ScanState>(&key)
     }
 
     fn store(&self, key: &StateKey, state: &ScanState) {
-        match Key::new(STATE_FUNCTION, key) {
-            Ok(key) => {
+        match self.cache_key(key) {
+            Some(key) => {
                 // Failures are counted and logged by cache-core; the scan result stands.
                 let _ = self.cache.put(&key, state);
             }
-            Err(err) => tracing::warn!(%err, "cannot derive the scan-state cache key"),
+            None => tracing::warn!("cannot derive the scan-state cache key"),
         }
     }
 }
@@ -190,6 +205,9 @@ pub struct LastScan {
     pub entry_bytes_read: u64,
     /// Bytes of cache entries written.
     pub entry_bytes_written: u64,
+    /// The remote cache's counters, when one was configured (absent in older records).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub remote: Option<RemoteStats>,
 }
 
 fn write_last_scan(root: &Path, record: &LastScan) -> std::io::Result<()> {

@@ -5,8 +5,9 @@
 //!   fsync) against `cached`'s `RedbCache` (what `#[concurrent_cached(disk = true)]` uses;
 //!   formerly the sled-backed `DiskCache`), as it comes (`durable = true`: an fsync per write)
 //!   and with `durable(false)`;
-//! * Redis (when `CODETAGS_TEST_REDIS_URL` names a server): our `RedisStore` against `cached`'s
-//!   `RedisCache`, on the same server.
+//! * Redis (when `CODETAGS_TEST_REDIS_URL` names a server; skipped with a note otherwise): our
+//!   `RedisStore` (unsigned, its idle connections reused) against `cached`'s `RedisCache` (an r2d2
+//!   pool), on the same server, each under a prefix of its own for the run.
 //!
 //! Each pair runs back to back, ours first. A hit is what the memoizer does on a hit: build the
 //! key from the argument, look it up, decode the value (`Cache::memoize` / `cache_get`). A miss
@@ -18,8 +19,8 @@ use std::hint::black_box;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
-use cache_core::{Cache, CacheSettings};
-use cached::{ConcurrentCached, RedbCache};
+use cache_core::{Cache, CacheSettings, RedisOptions, RedisStore};
+use cached::{ConcurrentCached, RedbCache, RedisCache};
 use criterion::measurement::WallTime;
 use criterion::{BenchmarkGroup, Criterion, Throughput, criterion_group, criterion_main};
 
@@ -164,5 +165,46 @@ fn filesystem(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, filesystem);
+/// The Redis rows: our `RedisStore` against `cached`'s `RedisCache`, on the server
+/// `CODETAGS_TEST_REDIS_URL` names (skipped with a note without it).
+fn redis(c: &mut Criterion) {
+    let Some(url) = std::env::var("CODETAGS_TEST_REDIS_URL")
+        .ok()
+        .filter(|u| !u.is_empty())
+    else {
+        eprintln!(
+            "vs_cached_redis: CODETAGS_TEST_REDIS_URL is not set; the Redis rows are skipped"
+        );
+        return;
+    };
+    // Each run writes under its own prefix, so runs never read each other's entries.
+    let run = format!("vs-cached-{}-{}", std::process::id(), fresh());
+    let mut group = c.benchmark_group("vs_cached_redis");
+    for size in SIZES {
+        let kib = size / 1024;
+        let data = value(size);
+        group.throughput(Throughput::Bytes(size as u64));
+
+        let options = RedisOptions {
+            prefix: run.clone(),
+            ttl: TTL,
+            // The bench measures the store, not a loaded server's worst moment.
+            timeout: Duration::from_secs(2),
+            ..RedisOptions::default()
+        };
+        let store = RedisStore::open(&url, options).expect("RedisStore");
+        let ours_cache = Cache::with_store(store, &CacheSettings::default());
+        ours(&mut group, "cache-core RedisStore", &ours_cache, kib, &data);
+
+        let theirs_cache: RedisCache<String, Vec<String>> = RedisCache::builder(run.clone())
+            .connection_string(&url)
+            .ttl(TTL)
+            .build()
+            .expect("RedisCache");
+        theirs(&mut group, "cached RedisCache", &theirs_cache, kib, &data);
+    }
+    group.finish();
+}
+
+criterion_group!(benches, filesystem, redis);
 criterion_main!(benches);

@@ -178,7 +178,10 @@ impl Cache {
     ///
     /// Never fails: with `enabled = false` the cache is disabled; with no root, or a root the
     /// cache must not own (the project folder or above, `$HOME` or above, a filesystem root, an
-    /// empty path), it is disabled with one warning. [`Cache::disabled_reason`] says why.
+    /// empty path), it is disabled with one warning (on standard error when the program has no
+    /// `tracing` subscriber). [`Cache::disabled_reason`] says why. Settings from
+    /// [`CacheSettings::discover_lenient`] always have a root where the environment names a
+    /// user cache folder, in a Python project or not.
     ///
     /// ```
     /// use cache_core::{Cache, CacheSettings};
@@ -206,13 +209,14 @@ impl Cache {
             Ok(Some(root)) => root,
             Ok(None) => {
                 let reason = "caching is off: no cache folder (no pyproject.toml found, and \
-                              neither a cache dir nor PYCODETAGS_CACHE_DIR given)";
-                tracing::warn!("{reason}");
+                              neither a cache dir nor PYCODETAGS_CACHE_DIR given; settings from \
+                              CacheSettings::discover_lenient default to the user's cache folder)";
+                crate::notice::warn_once(reason);
                 return Cache::disabled_because(reason);
             }
             Err(error) => {
                 let reason = format!("caching is off: {error}");
-                tracing::warn!("{reason}");
+                crate::notice::warn_once(&reason);
                 return Cache::disabled_because(reason);
             }
         };
@@ -357,12 +361,37 @@ impl Cache {
     /// The value stored under `key`, if there is a fresh, intact entry of type `T`.
     /// Absent, expired, corrupt, foreign-typed and unreadable entries all give `None`.
     pub fn get<T: DeserializeOwned>(&self, key: &Key) -> Option<T> {
+        self.lookup_fresh(key, None)
+    }
+
+    /// [`Cache::get`] with another time to live than the settings' (`#[persistent_memoize(ttl_seconds
+    /// = …)]` gives each function its own): an entry is fresh when younger than `ttl`.
+    ///
+    /// ```
+    /// use cache_core::{Cache, CacheSettings, Key, ManualClock, MemoryStore};
+    /// use chrono::{TimeDelta, Utc};
+    /// let clock = std::sync::Arc::new(ManualClock::new(Utc::now()));
+    /// let cache = Cache::with_store(MemoryStore::new(false), &CacheSettings::default())
+    ///     .with_clock(clock.clone());
+    /// let key = Key::new("f", &1u8).unwrap();
+    /// cache.put(&key, &5u32).unwrap();
+    /// clock.advance(TimeDelta::seconds(90));
+    /// assert_eq!(cache.get_within::<u32>(&key, TimeDelta::seconds(60)), None);
+    /// assert_eq!(cache.get_within::<u32>(&key, TimeDelta::seconds(120)), Some(5));
+    /// assert_eq!(cache.get::<u32>(&key), Some(5)); // the settings' 7 days
+    /// ```
+    pub fn get_within<T: DeserializeOwned>(&self, key: &Key, ttl: TimeDelta) -> Option<T> {
+        self.lookup_fresh(key, Some(ttl))
+    }
+
+    fn lookup_fresh<T: DeserializeOwned>(&self, key: &Key, ttl: Option<TimeDelta>) -> Option<T> {
         let enabled = self.active()?;
+        let ttl = ttl.unwrap_or(enabled.ttl);
         let c = &self.counters;
         let now = self.clock.now();
         // The store is told which entries may be fresh, not where to look: day folders are the
         // filesystem store's concern.
-        let scope = LookupScope::new(now, enabled.ttl);
+        let scope = LookupScope::new(now, ttl);
         let lookup = match enabled.store.lookup(key, scope) {
             Ok(lookup) => lookup,
             Err(error) => {
@@ -385,7 +414,7 @@ impl Cache {
         match codec::decode::<T>(&found.bytes, key) {
             Ok((value, header)) => {
                 let age = now - header.created;
-                if age >= enabled.ttl {
+                if age >= ttl {
                     tracing::debug!(%key, created = %header.created, "cache miss: entry expired");
                     bump(&c.expired, 1);
                     bump(&c.misses, 1);

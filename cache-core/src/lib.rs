@@ -44,11 +44,72 @@ pub mod codec;
 pub mod fsread;
 pub mod fswrite;
 mod key;
+pub mod memo;
+mod notice;
 mod remote;
 mod root;
 mod settings;
 pub mod sign;
 mod store;
+
+/// Memoizes a function in a persistent cache: PEP 003's `@persistent_memoize`.
+///
+/// ```no_run
+/// use cache_core::persistent_memoize;
+///
+/// #[persistent_memoize(ttl_seconds = 3600)]
+/// fn word_count(text: &str) -> usize {
+///     text.split_whitespace().count()
+/// }
+/// assert_eq!(word_count("a b c"), 3); // computed and stored
+/// assert_eq!(word_count("a b c"), 3); // read back
+/// ```
+///
+/// With a cache of one's own (here in a temporary folder), `Result`s and part of the arguments
+/// as the key:
+///
+/// ```
+/// use std::sync::LazyLock;
+/// use cache_core::{persistent_memoize, Cache, CacheSettings};
+///
+/// static DIR: LazyLock<tempfile::TempDir> = LazyLock::new(|| tempfile::tempdir().unwrap());
+/// static CACHE: LazyLock<Cache> =
+///     LazyLock::new(|| Cache::open(&CacheSettings::default(), Some(DIR.path()), "1.0.0"));
+///
+/// #[persistent_memoize(cache = &CACHE, key(text), name = "docs::parse")]
+/// fn parse(text: &str, verbose: bool) -> Result<u32, String> {
+///     if verbose { eprintln!("parsing {text}"); }
+///     text.trim().parse().map_err(|e| format!("{text:?}: {e}"))
+/// }
+/// assert_eq!(parse("42", false), Ok(42));
+/// assert_eq!(parse("42", true), Ok(42)); // a hit: `verbose` is not part of the key
+/// assert!(parse("x", false).is_err());   // errors are not stored
+/// assert_eq!((CACHE.stats().hits, CACHE.stats().writes), (1, 1));
+/// ```
+///
+/// The arguments (all optional):
+///
+/// | argument | meaning |
+/// |---|---|
+/// | `ttl_seconds = N` / `ttl_days = N` | entries older than this are misses (default: the settings' `ttl_days`, 7) |
+/// | `organize_by_date = bool` | entries in `YYYY/MM/DD` folders (default: `enable_date_subfolders`, true) |
+/// | `include_version = bool` | entries under the crate version's namespace (default: `enable_version_namespacing`, true) |
+/// | `gzip = bool` | compress new entries (default: the settings' `gzip`, false) |
+/// | `name = "…"` | the function's name in its keys (default: `module_path!()::fn_name`); two functions may share entries by sharing a name |
+/// | `key(a, b)` | the arguments that form the key (default: all); the others must not change the result |
+/// | `cache = EXPR` | a `&'static Cache` to use (a `static` `LazyLock<Cache>`, say) instead of the default cache; cannot be combined with `organize_by_date`, `include_version` or `gzip`, which are its own |
+///
+/// The function may return any `T: Serialize + DeserializeOwned`, or a `Result<T, E>` (a return
+/// type whose last path segment is `Result`), of which only `Ok` values are stored. Key
+/// arguments must be `Serialize`. Methods taking `self`, `async`, `const` and `unsafe`
+/// functions, type generics, `impl Trait` arguments and argument patterns are refused at compile
+/// time with a message saying why.
+///
+/// Without `cache = …`, the function uses a process-wide default cache, described in [`memo`]:
+/// settings from `pyproject.toml` and `PYCODETAGS_CACHE_*` (problems are warnings, never
+/// failures), the root beside `pyproject.toml` or, outside a Python project, in the user's
+/// cache folder; [`memo::default_cache`] says why it stores nothing, if it does not.
+pub use cache_core_macros::persistent_memoize;
 
 pub use cache::{Cache, CacheError, CacheStats};
 pub use clock::{Clock, ManualClock, SystemClock};
@@ -63,6 +124,7 @@ pub use settings::{
     CacheSettings, ENV_PREFIX, FigmentProblem, PlacementError, SECTION, SettingsError,
     check_root_placement, parse_bool,
 };
+pub use settings::{LenientSettings, USER_CACHE_DIR_NAME, default_root_outside_project};
 pub use store::{
     CacheStore, EntryInfo, Found, FsStore, Location, Lookup, LookupScope, Maintenance, MemoryStore,
     Obstruction, Pruned, RemoteStats, StoreError, TieredStore, Usage,

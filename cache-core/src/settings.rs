@@ -19,6 +19,11 @@ use crate::remote::{
 use crate::root::{ROOT_DIR_NAME, find_pyproject};
 use crate::sign::SigningKey;
 
+// What a library gets: settings that never fail the host program, and a default root outside a
+// Python project.
+mod library;
+pub use library::{LenientSettings, USER_CACHE_DIR_NAME, default_root_outside_project};
+
 /// The table the settings live in.
 pub const SECTION: &str = "tool.pycodetags.cache";
 /// Prefix of the environment overrides: `PYCODETAGS_CACHE_TTL_DAYS`, `PYCODETAGS_CACHE_DIR`, …
@@ -460,6 +465,16 @@ impl CacheSettings {
     }
 
     fn extract(pyproject: Option<&Path>, env: EnvVars) -> Result<CacheSettings, SettingsError> {
+        Self::extract_skipping(pyproject, env, &[])
+    }
+
+    /// [`CacheSettings::extract`] with the keys `skip_file_keys` left out of the file (the lenient
+    /// loading of [`library`] drops the keys it warned about).
+    fn extract_skipping(
+        pyproject: Option<&Path>,
+        env: EnvVars,
+        skip_file_keys: &[String],
+    ) -> Result<CacheSettings, SettingsError> {
         env.check_booleans()?;
         let mut figment = Figment::from(Serialized::defaults(RawSettings::default()));
         if let Some(path) = pyproject {
@@ -474,17 +489,24 @@ impl CacheSettings {
                 });
             }
             let section = file.focus(SECTION);
-            if section.find_value(REMOTE_KEY_KEY).is_ok() {
+            if !skip_file_keys.iter().any(|key| key == REMOTE_KEY_KEY)
+                && section.find_value(REMOTE_KEY_KEY).is_ok()
+            {
                 return Err(SettingsError::Invalid {
                     key: REMOTE_KEY_KEY.to_owned(),
                     value: "(not shown)".to_owned(),
                     origin: path.display().to_string(),
                     reason: format!(
-                        "the signing secret is read only from the environment variable                          {REMOTE_KEY_VAR}: a secret does not belong in a file"
+                        "the signing secret is read only from the environment variable \
+                         {REMOTE_KEY_VAR}: a secret does not belong in a file"
                     ),
                 });
             }
-            figment = figment.merge(section);
+            figment = if skip_file_keys.is_empty() {
+                figment.merge(section)
+            } else {
+                figment.merge(library::Without::new(path, skip_file_keys))
+            };
         }
         let remote_key = env.remote_key();
         let figment = figment.merge(env);

@@ -301,6 +301,11 @@ impl Codec {
         // declaration; a byte that does not decode to one character has no place in the table
         // (so a character that would need it is refused, never guessed).
         let header = format!("# coding: {name}\n");
+        // The decoder reports its codec by its canonical name (`iso-8859-15` is CPython's
+        // `iso8859_15`): every probe must be decoded by the codec the header alone selects.
+        let Ok((_, codec)) = decode_text(header.as_bytes()) else {
+            return Err(RewriteError::Check("the encoding is not one codetags decodes"));
+        };
         let mut bytes = HashMap::with_capacity(256);
         for byte in 0..=255u8 {
             if byte == b'\n' || byte == b'\r' {
@@ -310,7 +315,7 @@ impl Codec {
             let mut probe = header.clone().into_bytes();
             probe.push(byte);
             if let Ok((text, decoded_as)) = decode_text(&probe)
-                && decoded_as == name
+                && decoded_as == codec
                 && let Some(rest) = text.strip_prefix(header.as_str())
             {
                 let mut chars = rest.chars();

@@ -22,8 +22,7 @@ pub mod markdown;
 pub mod sarif;
 pub mod srcroot;
 
-mod blamed;
-pub use blamed::render_blamed;
+pub mod blamed;
 
 use crate::display::display_path;
 use crate::extract::Tag;
@@ -341,6 +340,41 @@ pub fn write_diagnostics(outcome: &ScanOutcome, out: &mut dyn Write) -> io::Resu
         writeln!(out, "{}:{text}", display_path(path))?;
     }
     Ok(lines.len())
+}
+
+/// Writes `outcome` in `format` with each tag's blame from `blame` (aligned with `outcome`, as
+/// [`crate::blame::blame_tags`] returns it). `now` dates the ages in text output.
+///
+/// ```
+/// use codetags_cli::blame::{Blame, BlameReport};
+/// use codetags_cli::{config::ProjectConfig, report::{render_blamed, Format, RenderOptions}, scan::{scan, ScanRequest}};
+/// let dir = tempfile::tempdir().unwrap();
+/// std::fs::write(dir.path().join("a.py"), "# TODO: tidy <p:1>\n").unwrap();
+/// let outcome = scan(&ScanRequest::new(vec![dir.path().into()], ProjectConfig::defaults(dir.path()))).unwrap();
+/// let blame = BlameReport { tags: vec![vec![Some(Blame {
+///     commit: Some("ab".repeat(20)), author: Some("Ann".into()), email: Some("ann@example.org".into()),
+///     date: Some("2026-11-21T09:00:00+01:00".into()),
+/// })]], ..BlameReport::default() };
+/// let now = "2026-12-01T12:00:00Z".parse().unwrap();
+/// let mut out = Vec::new();
+/// render_blamed(&outcome, &blame, Format::Text, &RenderOptions::default(), now, &mut out).unwrap();
+/// assert!(String::from_utf8(out).unwrap().ends_with("a.py:1:1: TODO tidy <p=1> [Ann, 2026-11-21, 10 days]\n"));
+/// ```
+pub fn render_blamed(
+    outcome: &ScanOutcome,
+    blame: &crate::blame::BlameReport,
+    format: Format,
+    options: &RenderOptions,
+    now: chrono::DateTime<chrono::Utc>,
+    out: &mut dyn Write,
+) -> io::Result<()> {
+    match format {
+        Format::Text => render_text_with(outcome, options, out, &|file, tag| {
+            Some(blamed::text_suffix(blame.get(file, tag), now))
+        }),
+        Format::Json => blamed::write_json_blamed(outcome, blame, &|t| options.keeps(t), out),
+        _ => render(outcome, format, options, out),
+    }
 }
 
 #[cfg(test)]

@@ -304,7 +304,9 @@ impl Codec {
         // The decoder reports its codec by its canonical name (`iso-8859-15` is CPython's
         // `iso8859_15`): every probe must be decoded by the codec the header alone selects.
         let Ok((_, codec)) = decode_text(header.as_bytes()) else {
-            return Err(RewriteError::Check("the encoding is not one codetags decodes"));
+            return Err(RewriteError::Check(
+                "the encoding is not one codetags decodes",
+            ));
         };
         let mut bytes = HashMap::with_capacity(256);
         for byte in 0..=255u8 {

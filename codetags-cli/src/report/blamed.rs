@@ -1,53 +1,20 @@
-//! Output with blame (`--blame`): text lines end with the author and the age of the line, JSON
-//! records gain a last key `blame`; the other formats are rendered as without it.
+//! The pieces of output with blame (`--blame`; `report::render_blamed` puts them together):
+//! text lines end with the author and the age of the line, JSON records gain a last key
+//! `blame`; the other formats are rendered as without it.
 
-use super::{Format, RenderOptions, render, render_text_with, selected};
 use crate::blame::{Blame, BlameReport};
+use crate::extract::Tag;
 use crate::scan::ScanOutcome;
 use chrono::{DateTime, FixedOffset, Utc};
 use serde::Serialize;
 use std::io::{self, Write};
 
-/// Writes `outcome` in `format` with each tag's blame from `blame` (aligned with `outcome`, as
-/// [`crate::blame::blame_tags`] returns it). `now` dates the ages in text output.
-///
-/// ```
-/// use codetags_cli::blame::{Blame, BlameReport};
-/// use codetags_cli::{config::ProjectConfig, report::{render_blamed, Format, RenderOptions}, scan::{scan, ScanRequest}};
-/// let dir = tempfile::tempdir().unwrap();
-/// std::fs::write(dir.path().join("a.py"), "# TODO: tidy <p:1>\n").unwrap();
-/// let outcome = scan(&ScanRequest::new(vec![dir.path().into()], ProjectConfig::defaults(dir.path()))).unwrap();
-/// let blame = BlameReport { tags: vec![vec![Some(Blame {
-///     commit: Some("ab".repeat(20)), author: Some("Ann".into()), email: Some("ann@example.org".into()),
-///     date: Some("2026-11-21T09:00:00+01:00".into()),
-/// })]], ..BlameReport::default() };
-/// let now = "2026-12-01T12:00:00Z".parse().unwrap();
-/// let mut out = Vec::new();
-/// render_blamed(&outcome, &blame, Format::Text, &RenderOptions::default(), now, &mut out).unwrap();
-/// assert!(String::from_utf8(out).unwrap().ends_with("a.py:1:1: TODO tidy <p=1> [Ann, 2026-11-21, 10 days]\n"));
-/// ```
-pub fn render_blamed(
-    outcome: &ScanOutcome,
-    blame: &BlameReport,
-    format: Format,
-    options: &RenderOptions,
-    now: DateTime<Utc>,
-    out: &mut dyn Write,
-) -> io::Result<()> {
-    match format {
-        Format::Text => render_text_with(outcome, options, out, &|file, tag| {
-            Some(match blame.get(file, tag) {
-                None => "no blame".to_owned(),
-                Some(b) => text_suffix(b, now),
-            })
-        }),
-        Format::Json => render_json_blamed(outcome, blame, options, out),
-        _ => render(outcome, format, options, out),
-    }
-}
-
-/// `author, date, age` of a committed line; `not committed yet` otherwise.
-fn text_suffix(blame: &Blame, now: DateTime<Utc>) -> String {
+/// What a text line ends with: `author, date, age` of a committed line, `not committed yet`,
+/// or `no blame` when there is none.
+pub fn text_suffix(blame: Option<&Blame>, now: DateTime<Utc>) -> String {
+    let Some(blame) = blame else {
+        return "no blame".to_owned();
+    };
     // A name is whatever the committer typed: escaped like a path, so it cannot move the cursor.
     let author =
         crate::display::display_path(std::path::Path::new(blame.author.as_deref().unwrap_or("?")));
@@ -90,17 +57,18 @@ impl<'a> From<&'a Blame> for BlameJson<'a> {
     }
 }
 
-fn render_json_blamed(
+/// The pycodetags JSON array of the tags `keep` keeps, each record ending with its `blame`.
+pub fn write_json_blamed(
     outcome: &ScanOutcome,
     blame: &BlameReport,
-    options: &RenderOptions,
+    keep: &dyn Fn(&Tag) -> bool,
     out: &mut dyn Write,
 ) -> io::Result<()> {
     let mut first = true;
     out.write_all(b"[")?;
     for (file_index, file) in outcome.files.iter().enumerate() {
         for (tag_index, tag) in file.tags.iter().enumerate() {
-            if !options.keeps(tag) {
+            if !keep(tag) {
                 continue;
             }
             out.write_all(if first { b"\n  " } else { b",\n  " })?;
@@ -109,6 +77,5 @@ fn render_json_blamed(
             codetags_parse::write_pycodetags_record_with(tag, "blame", &value, &mut *out)?;
         }
     }
-    debug_assert_eq!(first, selected(outcome, options).next().is_none());
     out.write_all(if first { b"]\n" } else { b"\n]\n" })
 }

@@ -10,7 +10,7 @@ use std::ffi::OsStr;
 use std::io;
 
 /// What kind of file a name is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Kind {
     /// A regular file.
     File,
@@ -378,6 +378,21 @@ mod portable {
             }
             Ok(())
         }
+    }
+}
+
+/// Whether an open failed because the last component is a symbolic link refused by
+/// `O_NOFOLLOW` (`ELOOP`, or `EMLINK` on some BSDs).
+pub fn is_link_refusal(err: &io::Error) -> bool {
+    #[cfg(unix)]
+    {
+        err.raw_os_error() == Some(rustix::io::Errno::LOOP.raw_os_error())
+            || err.raw_os_error() == Some(rustix::io::Errno::MLINK.raw_os_error())
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = err;
+        false
     }
 }
 

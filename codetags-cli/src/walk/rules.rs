@@ -330,7 +330,7 @@ mod tests {
     #[test]
     fn a_bad_pattern_is_reported_and_the_others_apply() {
         let dir = tempfile::tempdir().unwrap();
-        std::fs::write(dir.path().join(".gitignore"), "a[.py\nb.py\n").unwrap();
+        std::fs::write(dir.path().join(".gitignore"), "{a,b\nb.py\n").unwrap();
         let mut errors = Vec::new();
         let rules = Rules::none().child(dir.path(), IgnoreFiles::GITIGNORE, &mut errors);
         assert_eq!(errors.len(), 1, "{errors:?}");

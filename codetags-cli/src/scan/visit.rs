@@ -107,7 +107,7 @@ impl OldListing<'_> {
             && now
                 .iter()
                 .flatten()
-                .all(|stamp| stamp.mtime_ns < self.trusted_before)
+                .all(|stamp| stamp.mtime_ns.max(stamp.ctime_ns) < self.trusted_before)
     }
 }
 
@@ -122,8 +122,9 @@ impl Previous for OldListing<'_> {
             && row.flags & flags::NO_REUSE == 0
             && stat.kind == Kind::Dir
             && stat.mtime_ns == row.mtime_ns
+            && stat.ctime_ns == row.ctime_ns
             && stat.ino == row.ino
-            && stat.mtime_ns < self.trusted_before
+            && stat.mtime_ns.max(stat.ctime_ns) < self.trusted_before
             && self.stamps_hold(id, self.ignore_files(id), dir)
     }
 
@@ -165,6 +166,7 @@ fn stamp_of(stat: &Stat) -> FileStamp {
     FileStamp {
         size: stat.size,
         mtime_ns: stat.mtime_ns,
+        ctime_ns: stat.ctime_ns,
         ino: stat.ino,
     }
 }
@@ -175,6 +177,7 @@ fn stamp_of(stat: &Stat) -> FileStamp {
 const UNWATCHABLE: FileStamp = FileStamp {
     size: u64::MAX,
     mtime_ns: i64::MAX,
+    ctime_ns: i64::MAX,
     ino: 0,
 };
 
@@ -433,7 +436,7 @@ pub(super) fn scan_root(
                     .iter()
                     .flatten()
                     .flatten()
-                    .all(|s| s.mtime_ns < trusted_before);
+                    .all(|s| s.mtime_ns.max(s.ctime_ns) < trusted_before);
             let previous: Option<&dyn Previous> =
                 (old.files.dir_count() > 0).then_some(&old_listing);
             let selection = Selection {
@@ -691,14 +694,21 @@ fn assemble(
             }
         };
         if dir.reused {
-            // A reused record whose folder now differs only in being trusted: nothing to do.
+            stats.folders_reused += 1;
+        } else if listing {
+            stats.folders_listed += 1;
+        }
+        if dir.reused {
+            // Reused: its record is carried over unchanged.
         } else if let Some(id) = dir.known {
             let row = old_table.dir(id);
-            let was_trusted = row.mtime_ns < old.started_ns.saturating_sub(RACY_GRANULARITY_NS);
+            let newest = row.mtime_ns.max(row.ctime_ns);
+            let was_trusted = newest < old.started_ns.saturating_sub(RACY_GRANULARITY_NS);
             if row.flags & flags::STAMPED != 0
-                && (row.mtime_ns, row.ino) == (dir.stat.mtime_ns, dir.stat.ino)
+                && (row.mtime_ns, row.ctime_ns, row.ino)
+                    == (dir.stat.mtime_ns, dir.stat.ctime_ns, dir.stat.ino)
                 && !was_trusted
-                && dir.stat.mtime_ns < now_trusted_before
+                && newest < now_trusted_before
             {
                 // Listed only because it was racily clean; recorded now, it is trusted next time.
                 changed = true;
@@ -722,6 +732,7 @@ fn assemble(
                 parent,
                 flags: dir_flags,
                 mtime_ns: dir.stat.mtime_ns,
+                ctime_ns: dir.stat.ctime_ns,
                 ino: dir.stat.ino,
                 stamps: dir.stamps,
             });

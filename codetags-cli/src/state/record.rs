@@ -99,4 +99,10 @@ pub struct ScanStats {
     pub states_loaded: usize,
     /// Scan roots whose state was written back.
     pub states_written: usize,
+    /// Folders listed (read from the file system).
+    #[serde(default)]
+    pub folders_listed: usize,
+    /// Folders not listed because their record still held (their files were stat'ed).
+    #[serde(default)]
+    pub folders_reused: usize,
 }

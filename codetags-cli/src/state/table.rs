@@ -10,7 +10,7 @@
 //! file's tags one at a time ([`TagReader`]), so neither a large tree nor a file of a million
 //! tags is ever held as `Tag` values.
 //!
-//! Rows: a folder is 56 bytes (name, parent, children, files, flags, mtime, inode), a file 48
+//! Rows: a folder is 64 bytes (name, parent, children, files, flags, mtime, ctime, inode), a file 48
 //! (name, size, mtime, mode, hash and text-hash indices, findings, tag count).
 
 use codetags_parse::{Diagnostic, Tag};
@@ -22,7 +22,7 @@ use std::fmt;
 /// "None" in a `u32` index field.
 pub const NONE: u32 = u32::MAX;
 
-const DIR_ROW: usize = 56;
+const DIR_ROW: usize = 64;
 const FILE_ROW: usize = 48;
 const HASH: usize = 32;
 
@@ -86,6 +86,8 @@ pub struct FileStamp {
     pub size: u64,
     /// Modification time, ns since the Unix epoch.
     pub mtime_ns: i64,
+    /// Status-change time (an edit whose mtime was set back still shows here).
+    pub ctime_ns: i64,
     /// Inode number.
     pub ino: u64,
 }
@@ -108,6 +110,9 @@ pub struct DirRow {
     pub stamps: u32,
     /// Its mtime when listed.
     pub mtime_ns: i64,
+    /// Its ctime when listed (no one can set it back: a folder whose mtime was restored by hand
+    /// after a change still differs here).
+    pub ctime_ns: i64,
     /// Its inode when listed.
     pub ino: u64,
 }
@@ -211,6 +216,7 @@ impl FileTable {
             flags: u32_at(row, 28),
             stamps: u32_at(row, 32),
             mtime_ns: u64_at(row, 40) as i64,
+            ctime_ns: u64_at(row, 56) as i64,
             ino: u64_at(row, 48),
         }
     }
@@ -616,8 +622,10 @@ pub struct NewDir<'a> {
     pub parent: u32,
     /// [`flags`].
     pub flags: u32,
-    /// Its mtime and inode when listed.
+    /// Its mtime, ctime and inode when listed.
     pub mtime_ns: i64,
+    /// Its ctime.
+    pub ctime_ns: i64,
     /// Its inode.
     pub ino: u64,
     /// Its ignore-file stamps.
@@ -672,6 +680,7 @@ impl TableBuilder {
         put(32, stamps);
         row[40..48].copy_from_slice(&dir.mtime_ns.to_le_bytes());
         row[48..56].copy_from_slice(&dir.ino.to_le_bytes());
+        row[56..64].copy_from_slice(&dir.ctime_ns.to_le_bytes());
         t.dirs.0.extend_from_slice(&row);
         if dir.parent != NONE {
             // Children are contiguous: the first sets the range's start, each adds one.
@@ -750,6 +759,7 @@ mod tests {
             parent: NONE,
             flags: flags::STAMPED,
             mtime_ns: 5,
+            ctime_ns: 6,
             ino: 9,
             stamps: None,
         });
@@ -775,6 +785,7 @@ mod tests {
                 parent: root,
                 flags: flags::STAMPED,
                 mtime_ns: 1,
+                ctime_ns: 1,
                 ino: 2,
                 stamps: Some([None, None, None]),
             });

@@ -31,6 +31,8 @@ pub struct Stat {
     pub size: u64,
     /// Modification time, ns since the Unix epoch.
     pub mtime_ns: i64,
+    /// Status-change time, ns since the Unix epoch (the mtime where there is none).
+    pub ctime_ns: i64,
     /// The mode bits (`st_mode`, type bits included; 0 where there are none).
     pub mode: u32,
     /// The inode number (0 where there is none).
@@ -62,6 +64,10 @@ impl Stat {
                     .mtime()
                     .saturating_mul(1_000_000_000)
                     .saturating_add(metadata.mtime_nsec()),
+                ctime_ns: metadata
+                    .ctime()
+                    .saturating_mul(1_000_000_000)
+                    .saturating_add(metadata.ctime_nsec()),
                 mode: metadata.mode(),
                 ino: metadata.ino(),
                 dev: metadata.dev(),
@@ -80,6 +86,7 @@ impl Stat {
                 kind,
                 size: metadata.len(),
                 mtime_ns,
+                ctime_ns: mtime_ns,
                 mode: u32::from(metadata.permissions().readonly()),
                 ino: 0,
                 dev: 0,
@@ -190,6 +197,9 @@ mod unix {
             mtime_ns: (st.st_mtime as i64)
                 .saturating_mul(1_000_000_000)
                 .saturating_add(st.st_mtime_nsec as i64),
+            ctime_ns: (st.st_ctime as i64)
+                .saturating_mul(1_000_000_000)
+                .saturating_add(st.st_ctime_nsec as i64),
             mode,
             ino: st.st_ino as u64,
             dev: st.st_dev as u64,

@@ -10,7 +10,7 @@ use anyhow::Context;
 use codetags_cli::config::parse_schema;
 use codetags_cli::extract::Tokenize;
 use codetags_cli::report::{self, Format, RenderOptions};
-use codetags_cli::scan::{ScanError, ScanOutcome, ScanRequest};
+use codetags_cli::scan::{LazyOutcome, ScanError, ScanRequest};
 use codetags_cli::state::StateStore;
 use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
@@ -67,13 +67,13 @@ pub fn run_scan(global: &GlobalArgs, args: ScanArgs) -> anyhow::Result<Exit> {
     let written = match &args.output {
         Some(path) => {
             // The error already names the target (never the temp file beside it).
-            output::write_atomically(path, |w| report::render(&outcome, format, &options, w))
+            output::write_atomically(path, |w| report::render_lazy(&outcome, format, &options, w))
                 .map_err(anyhow::Error::from)
         }
         None => {
             let stdout = std::io::stdout();
             let mut out = std::io::BufWriter::with_capacity(1 << 16, stdout.lock());
-            report::render(&outcome, format, &options, &mut out)
+            report::render_lazy(&outcome, format, &options, &mut out)
                 .and_then(|()| out.flush())
                 .context("cannot write to stdout")
         }
@@ -107,14 +107,14 @@ pub fn run_scan(global: &GlobalArgs, args: ScanArgs) -> anyhow::Result<Exit> {
 }
 
 /// Diagnostics, one line each, then the closing count or "nothing found" line.
-fn report_to_stderr(outcome: &ScanOutcome, options: &RenderOptions, quiet: u8) {
+fn report_to_stderr(outcome: &LazyOutcome, options: &RenderOptions, quiet: u8) {
     let stderr = std::io::stderr();
     let mut err = stderr.lock();
-    let count = report::write_diagnostics(outcome, &mut err).unwrap_or(0);
+    let count = report::write_lazy_diagnostics(outcome, &mut err).unwrap_or(0);
     if quiet > 0 {
         return;
     }
-    let tags = report::selected(outcome, options).count();
+    let tags = report::selected_count(outcome, options);
     if tags == 0 {
         let _ = writeln!(
             err,
@@ -123,12 +123,7 @@ fn report_to_stderr(outcome: &ScanOutcome, options: &RenderOptions, quiet: u8) {
         );
     }
     if count > 0 {
-        let files = outcome
-            .files
-            .iter()
-            .filter(|f| !f.diagnostics.is_empty())
-            .count()
-            + outcome.problems.len();
+        let files = outcome.files_with_diagnostics();
         let _ = writeln!(
             err,
             "codetags: {count} diagnostic{} in {files} file{}",

@@ -33,6 +33,9 @@ pub struct LazyOutcome {
     pub stats: ScanStats,
     /// Wall time of the scan.
     pub elapsed: Duration,
+    /// The files with findings in path order, computed once: `(path, root, file)`, with root
+    /// `usize::MAX` for an index into `extra`.
+    pub(super) order: std::sync::OnceLock<Vec<(PathBuf, usize, u32)>>,
 }
 
 /// A file with findings in a [`LazyOutcome`].
@@ -133,26 +136,33 @@ impl LazyFile<'_> {
 impl LazyOutcome {
     /// Every scanned file that has tags or diagnostics, sorted by path.
     pub fn files(&self) -> Vec<LazyFile<'_>> {
-        let mut files: Vec<LazyFile<'_>> = Vec::new();
-        for root in &self.roots {
-            for (dir, file) in root.table.files_with_findings() {
-                files.push(LazyFile {
-                    path: join_display(&root.display, &root.table.file_path(dir, file)),
-                    source: Source::Table {
-                        table: &root.table,
-                        file,
-                    },
-                });
+        let order = self.order.get_or_init(|| {
+            let mut order = Vec::new();
+            for (r, root) in self.roots.iter().enumerate() {
+                for (dir, file) in root.table.files_with_findings() {
+                    let path = join_display(&root.display, &root.table.file_path(dir, file));
+                    order.push((path, r, file));
+                }
             }
-        }
-        for scanned in &self.extra {
-            files.push(LazyFile {
-                path: scanned.path.clone(),
-                source: Source::Ready(scanned),
-            });
-        }
-        files.sort_by(|a, b| a.path.cmp(&b.path));
-        files
+            for (i, scanned) in self.extra.iter().enumerate() {
+                order.push((scanned.path.clone(), usize::MAX, i as u32));
+            }
+            order.sort_by(|a, b| a.0.cmp(&b.0));
+            order
+        });
+        order
+            .iter()
+            .map(|(path, root, file)| LazyFile {
+                path: path.clone(),
+                source: match self.roots.get(*root) {
+                    Some(root) => Source::Table {
+                        table: &root.table,
+                        file: *file,
+                    },
+                    None => Source::Ready(&self.extra[*file as usize]),
+                },
+            })
+            .collect()
     }
 
     /// The number of tags found.
@@ -167,6 +177,34 @@ impl LazyOutcome {
             })
             .sum();
         in_tables + self.extra.iter().map(|f| f.tags.len()).sum::<usize>()
+    }
+
+    /// Everything decoded, the outcome kept.
+    pub fn to_outcome(&self) -> ScanOutcome {
+        ScanOutcome {
+            files: self.files().iter().map(LazyFile::to_scanned).collect(),
+            problems: self.problems.clone(),
+            stats: self.stats,
+            elapsed: self.elapsed,
+        }
+    }
+
+    /// The number of diagnostics: parse problems plus unreadable paths.
+    pub fn diagnostic_count(&self) -> usize {
+        self.files()
+            .iter()
+            .map(|f| f.diagnostics().len())
+            .sum::<usize>()
+            + self.problems.len()
+    }
+
+    /// Files with diagnostics, plus unreadable paths.
+    pub fn files_with_diagnostics(&self) -> usize {
+        self.files()
+            .iter()
+            .filter(|f| !f.diagnostics().is_empty())
+            .count()
+            + self.problems.len()
     }
 
     /// Everything decoded: the [`ScanOutcome`] [`crate::scan::scan`] returns.

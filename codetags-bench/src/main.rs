@@ -72,6 +72,11 @@ struct Args {
     #[arg(long)]
     list: bool,
 
+    /// Write the history (--results) as a self-contained HTML dashboard to FILE, and exit
+    /// (nothing is measured).
+    #[arg(long, value_name = "FILE")]
+    dashboard: Option<PathBuf>,
+
     /// Write a generated workload (tree-10k, tree-50k, tree-200k, tree-1m, tags-1m) into DIR
     /// for side-by-side runs, and exit.
     #[arg(long, num_args = 2, value_names = ["KIND", "DIR"])]
@@ -137,6 +142,18 @@ fn run(args: Args) -> anyhow::Result<ExitCode> {
         }
         return Ok(ExitCode::SUCCESS);
     }
+    if let Some(page) = &args.dashboard {
+        let history = read_history(&args.results)?;
+        let html = codetags_bench::dashboard::render_dashboard(&history, &policy);
+        write_page(page, &html)?;
+        println!(
+            "wrote {} ({} runs from {})",
+            page.display(),
+            history.runs.len(),
+            args.results.display()
+        );
+        return Ok(ExitCode::SUCCESS);
+    }
     if defs.is_empty() {
         bail!("no benchmark matches the --filter given (see --list)");
     }
@@ -144,10 +161,13 @@ fn run(args: Args) -> anyhow::Result<ExitCode> {
     // Read the history before spending minutes measuring: a file we may not rewrite stops us now.
     let history = read_history(&args.results)?;
 
-    let inputs = match &args.stdlib {
+    let mut inputs = match &args.stdlib {
         Some(dir) => Inputs::with_stdlib(dir),
         None => Inputs::discover(),
     };
+    if args.quick {
+        inputs = inputs.quick();
+    }
     let (config, mode) = if args.quick {
         (MeasureConfig::quick(), Mode::Quick)
     } else {
@@ -226,6 +246,22 @@ fn run(args: Args) -> anyhow::Result<ExitCode> {
         );
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// Writes `html` to `path` atomically (a temporary file beside it, then a rename).
+fn write_page(path: &Path, html: &str) -> anyhow::Result<()> {
+    use std::io::Write;
+    let folder = match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    };
+    let mut file = tempfile::NamedTempFile::new_in(folder)
+        .with_context(|| format!("cannot write in {}", folder.display()))?;
+    file.write_all(html.as_bytes())
+        .with_context(|| format!("cannot write {}", path.display()))?;
+    file.persist(path)
+        .with_context(|| format!("cannot write {}", path.display()))?;
+    Ok(())
 }
 
 /// `--generate KIND DIR`.

@@ -70,7 +70,7 @@ impl LazyFile<'_> {
         match &self.source {
             Source::Table { table, file } => {
                 let row = table.file(*file);
-                match TagReader::new(table.findings_of(&row), 0) {
+                match TagReader::new(table.findings_of(&row), 0, row.diagnostics_at) {
                     Some(mut reader) => Cow::Owned(reader.take_diagnostics()),
                     None => Cow::Owned(Vec::new()),
                 }
@@ -89,7 +89,9 @@ impl LazyFile<'_> {
             Source::Ready(scanned) => scanned.tags.iter().try_for_each(each),
             Source::Table { table, file } => {
                 let row = table.file(*file);
-                let Some(reader) = TagReader::new(table.findings_of(&row), row.tags) else {
+                let Some(reader) =
+                    TagReader::new(table.findings_of(&row), row.tags, row.diagnostics_at)
+                else {
                     tracing::warn!(path = %self.path.display(), "undecodable cached findings skipped");
                     return Ok(());
                 };

@@ -235,51 +235,51 @@ fn file_stat(stat: &Stat) -> FileStat {
     }
 }
 
-/// Reads `bytes` (the file `rel`, known by its old record `old` when it has one) as a scan
-/// does and encodes what it found.
+/// Reads `bytes` (the file `rel`, whose content hash is `known` when it was computed to
+/// compare with a record) as a scan does, encoding the tags as the grammar hands them over.
 fn parse_file(
     request: &ScanRequest,
     root: &Root,
     rel: &str,
     bytes: &[u8],
     known: Option<[u8; 32]>,
-) -> (
-    Option<[u8; 32]>,
-    Option<[u8; 32]>,
-    Vec<Tag>,
-    Vec<codetags_parse::Diagnostic>,
-) {
+) -> (Option<[u8; 32]>, Option<[u8; 32]>, EncodedFindings) {
     let match_rel = walk::join_posix(&root.match_prefix, rel);
-    let extracted = extract::extract_file(
+    let mut findings = EncodedFindings::default();
+    let summary = extract::extract_file_each(
         bytes,
         known.as_ref(),
         *request.config.schema_for(&match_rel),
         request.tokenize,
+        &mut |tag| findings.push(tag),
     );
-    let text_hash = extracted.tags.first().and_then(|tag| {
-        (tag.source_digest != tag.source_bytes_digest)
-            .then(|| from_hex(&tag.source_digest))
-            .flatten()
-    });
-    (
-        extracted.bytes_sha256,
-        text_hash,
-        extracted.tags,
-        extracted.diagnostics,
-    )
+    findings.finish(summary.diagnostics);
+    (summary.bytes_sha256, summary.text_sha256, findings)
 }
 
-fn from_hex(text: &str) -> Option<[u8; 32]> {
-    let bytes = text.as_bytes();
-    if bytes.len() != 64 {
-        return None;
-    }
-    let digit = |b: u8| (b as char).to_digit(16).map(|d| d as u8);
-    let mut out = [0u8; 32];
-    for (i, pair) in bytes.chunks_exact(2).enumerate() {
-        out[i] = (digit(pair[0])? << 4) | digit(pair[1])?;
-    }
-    Some(out)
+/// The tags (digests set, path not) and diagnostics of encoded findings.
+fn decoded(
+    findings: &EncodedFindings,
+    hash: Option<[u8; 32]>,
+    text_hash: Option<[u8; 32]>,
+) -> (Vec<Tag>, Vec<codetags_parse::Diagnostic>) {
+    let Some(mut reader) =
+        table::TagReader::new(&findings.bytes, findings.tags, findings.diagnostics_at)
+    else {
+        return (Vec::new(), Vec::new());
+    };
+    let diagnostics = reader.take_diagnostics();
+    let bytes_digest = hash.map(|h| hex(&h)).unwrap_or_default();
+    let text_digest = text_hash.map_or_else(|| bytes_digest.clone(), |h| hex(&h));
+    let tags = reader
+        .filter_map(Result::ok)
+        .map(|mut tag| {
+            tag.source_digest.clone_from(&text_digest);
+            tag.source_bytes_digest.clone_from(&bytes_digest);
+            tag
+        })
+        .collect();
+    (tags, diagnostics)
 }
 
 /// The hex form of a digest.
@@ -386,10 +386,10 @@ impl RootContext<'_> {
             }
             None => None,
         };
-        let (hash, text_hash, tags, diagnostics) =
-            parse_file(self.request, self.root, &rel, bytes, known);
+        let (hash, text_hash, findings) = parse_file(self.request, self.root, &rel, bytes, known);
         if !exact {
             let path = display_of(self.root, &folder.path.join(name));
+            let (tags, diagnostics) = decoded(&findings, hash, text_hash);
             return FileOut::Uncached(Box::new(finish_file(path, tags, diagnostics)));
         }
         FileOut::Fresh(
@@ -399,7 +399,7 @@ impl RootContext<'_> {
                 stat,
                 hash,
                 text_hash,
-                findings: EncodedFindings::encode(diagnostics, tags),
+                findings,
             }),
         )
     }
@@ -583,8 +583,9 @@ fn scan_file_root(context: &RootContext<'_>, metadata: &std::fs::Metadata) -> Di
             }
             None => None,
         };
-        let (hash, text_hash, tags, diagnostics) = parse_file(request, root, "", bytes, known);
+        let (hash, text_hash, findings) = parse_file(request, root, "", bytes, known);
         if !exact {
+            let (tags, diagnostics) = decoded(&findings, hash, text_hash);
             return FileOut::Uncached(Box::new(finish_file(
                 root.display.clone(),
                 tags,
@@ -598,7 +599,7 @@ fn scan_file_root(context: &RootContext<'_>, metadata: &std::fs::Metadata) -> Di
                 stat,
                 hash,
                 text_hash,
-                findings: EncodedFindings::encode(diagnostics, tags),
+                findings,
             }),
         )
     })();
@@ -786,19 +787,16 @@ fn assemble(
                             text_hash: fresh.text_hash,
                             findings: &fresh.findings.bytes,
                             tags: fresh.findings.tags,
+                            diagnostics_at: fresh.findings.diagnostics_at,
                         });
                     } else {
                         // A file of a folder that could not be recorded: reported uncached.
-                        let mut reader =
-                            table::TagReader::new(&fresh.findings.bytes, fresh.findings.tags);
-                        if let Some(reader) = reader.as_mut() {
-                            let diagnostics = reader.take_diagnostics();
-                            let tags: Vec<Tag> = reader.filter_map(Result::ok).collect();
-                            if !tags.is_empty() || !diagnostics.is_empty() {
-                                let path = super::roots::join_display(&root.display, &dir.rel)
-                                    .join(&fresh.name);
-                                outcome.files.push(finish_file(path, tags, diagnostics));
-                            }
+                        let (tags, diagnostics) =
+                            decoded(&fresh.findings, fresh.hash, fresh.text_hash);
+                        if !tags.is_empty() || !diagnostics.is_empty() {
+                            let path = super::roots::join_display(&root.display, &dir.rel)
+                                .join(&fresh.name);
+                            outcome.files.push(finish_file(path, tags, diagnostics));
                         }
                     }
                 }
@@ -864,5 +862,6 @@ fn copy_old(
         text_hash: old.hash(row.text_hash),
         findings: old.findings_of(&row),
         tags: row.tags,
+        diagnostics_at: row.diagnostics_at,
     });
 }

@@ -3,15 +3,16 @@
 //! A [`FileTable`] holds one root's folders (breadth first, each folder's sub-folders
 //! contiguous and sorted by name) and files (grouped by folder, sorted by name), each a row of
 //! little-endian integers in one buffer, names in another, content hashes in a third and every
-//! file's findings (its diagnostics, then its tags one after the other, postcard-encoded with
+//! file's findings (its tags one after the other, then its diagnostics, postcard-encoded with
 //! `file_path` and digests left empty) in a fourth. Loading a state is a copy of these buffers
 //! and a bounds check of every row ([`FileTable`]'s `Deserialize` refuses a table whose rows
 //! point outside them), not a decode per record; a record is decoded when it is used, and a
 //! file's tags one at a time ([`TagReader`]), so neither a large tree nor a file of a million
 //! tags is ever held as `Tag` values.
 //!
-//! Rows: a folder is 64 bytes (name, parent, children, files, flags, mtime, ctime, inode), a file 48
-//! (name, size, mtime, mode, hash and text-hash indices, findings, tag count).
+//! Rows: a folder is 64 bytes (name, parent, children, files, flags, mtime, ctime, inode), a file 52
+//! (name, size, mtime, mode, hash and text-hash indices, findings, tag count, where the
+//! diagnostics start).
 
 use codetags_parse::{Diagnostic, Tag};
 use serde::de::{Error as _, Visitor};
@@ -23,7 +24,7 @@ use std::fmt;
 pub const NONE: u32 = u32::MAX;
 
 const DIR_ROW: usize = 64;
-const FILE_ROW: usize = 48;
+const FILE_ROW: usize = 52;
 const HASH: usize = 32;
 
 /// A folder's flags (a row's `flags` field).
@@ -134,6 +135,8 @@ pub struct FileRow {
     pub findings: (u32, u32),
     /// How many tags the findings hold.
     pub tags: u32,
+    /// Where in the findings the diagnostics start (the tags come first).
+    pub diagnostics_at: u32,
 }
 
 /// One scan root's folders and files (see the module docs). Built with [`TableBuilder`].
@@ -257,6 +260,7 @@ impl FileTable {
             text_hash: u32_at(row, 32),
             findings: (u32_at(row, 36), u32_at(row, 40)),
             tags: u32_at(row, 44),
+            diagnostics_at: u32_at(row, 48),
         }
     }
 
@@ -405,7 +409,9 @@ impl FileTable {
                     return bad("hash index outside the hashes");
                 }
             }
-            if !in_range(file.findings.0, file.findings.1, self.findings.0.len()) {
+            if !in_range(file.findings.0, file.findings.1, self.findings.0.len())
+                || file.diagnostics_at > file.findings.1
+            {
                 return bad("findings outside the findings");
             }
         }
@@ -469,18 +475,20 @@ impl<'de> Deserialize<'de> for FileTable {
     }
 }
 
-/// A file's findings, ready to be added to a [`TableBuilder`]: its diagnostics and tags
-/// encoded (tags sorted by position, `file_path` and digests emptied).
+/// A file's findings, ready to be added to a [`TableBuilder`]: its tags encoded one after the
+/// other (in source order, `file_path` and digests emptied), then its diagnostics.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct EncodedFindings {
     /// The bytes.
     pub bytes: Vec<u8>,
     /// Tags encoded.
     pub tags: u32,
+    /// Where the diagnostics start.
+    pub diagnostics_at: u32,
 }
 
 impl EncodedFindings {
-    /// Encodes `diagnostics` and `tags` (both sorted by position here). Empty when there are
+    /// Encodes `tags` (sorted by position here) and `diagnostics`. Empty when there are
     /// neither.
     ///
     /// ```
@@ -488,48 +496,45 @@ impl EncodedFindings {
     /// let found = codetags_parse::extract_tags(b"# TODO: b <p:1>\n# FIXME: a <p:2>\n",
     ///                                          codetags_parse::Schema::Pep350).unwrap();
     /// let encoded = EncodedFindings::encode(vec![], found.tags.clone());
-    /// let mut reader = TagReader::new(&encoded.bytes, encoded.tags).unwrap();
+    /// let mut reader = TagReader::new(&encoded.bytes, encoded.tags, encoded.diagnostics_at).unwrap();
     /// assert!(reader.diagnostics().is_empty());
     /// let first = reader.next().unwrap().unwrap();
     /// assert_eq!(first.code_tag, "TODO");
     /// assert_eq!(first.source_digest, ""); // set by the reader's caller
     /// assert_eq!(reader.count(), 1);
     /// ```
-    pub fn encode(mut diagnostics: Vec<Diagnostic>, mut tags: Vec<Tag>) -> EncodedFindings {
-        if diagnostics.is_empty() && tags.is_empty() {
-            return EncodedFindings::default();
-        }
-        diagnostics.sort_by_key(|d| (d.line, d.column));
+    pub fn encode(diagnostics: Vec<Diagnostic>, mut tags: Vec<Tag>) -> EncodedFindings {
         tags.sort_by_key(|t| (t.offsets.start_line, t.offsets.start_column));
-        let mut bytes = postcard::to_stdvec(&diagnostics).unwrap_or_default();
-        let mut writer = FindingsWriter {
-            bytes: &mut bytes,
-            tags: 0,
-        };
+        let mut encoded = EncodedFindings::default();
         for tag in tags {
-            writer.push(tag);
+            encoded.push(tag);
         }
-        let tags = writer.tags;
-        EncodedFindings { bytes, tags }
+        encoded.finish(diagnostics);
+        encoded
     }
-}
 
-/// Appends tags to encoded findings one at a time (for a file whose tags arrive as a stream).
-#[derive(Debug)]
-pub struct FindingsWriter<'a> {
-    bytes: &'a mut Vec<u8>,
-    tags: u32,
-}
-
-impl FindingsWriter<'_> {
-    /// Appends one tag (its `file_path` and digests are not stored).
+    /// Appends one tag (its `file_path` and digests are not stored); tags must come in
+    /// position order.
     pub fn push(&mut self, mut tag: Tag) {
         tag.file_path.clear();
         tag.source_digest.clear();
         tag.source_bytes_digest.clear();
-        if let Ok(encoded) = postcard::to_extend(&tag, std::mem::take(self.bytes)) {
-            *self.bytes = encoded;
+        if let Ok(bytes) = postcard::to_extend(&tag, std::mem::take(&mut self.bytes)) {
+            self.bytes = bytes;
             self.tags += 1;
+        }
+    }
+
+    /// Ends the tags and appends `diagnostics` (sorted by position here). With neither tags
+    /// nor diagnostics, the findings stay empty.
+    pub fn finish(&mut self, mut diagnostics: Vec<Diagnostic>) {
+        self.diagnostics_at = index(self.bytes.len());
+        if diagnostics.is_empty() && self.tags == 0 {
+            return;
+        }
+        diagnostics.sort_by_key(|d| (d.line, d.column));
+        if let Ok(bytes) = postcard::to_extend(&diagnostics, std::mem::take(&mut self.bytes)) {
+            self.bytes = bytes;
         }
     }
 }
@@ -543,19 +548,19 @@ pub struct TagReader<'a> {
 }
 
 impl<'a> TagReader<'a> {
-    /// A reader over `bytes` holding `tags` tags; `None` when they do not decode.
-    pub fn new(bytes: &'a [u8], tags: u32) -> Option<TagReader<'a>> {
-        if bytes.is_empty() {
-            return Some(TagReader {
-                diagnostics: Vec::new(),
-                rest: bytes,
-                left: 0,
-            });
-        }
-        let (diagnostics, rest) = postcard::take_from_bytes::<Vec<Diagnostic>>(bytes).ok()?;
+    /// A reader over `bytes` holding `tags` tags followed, from `diagnostics_at`, by the
+    /// diagnostics; `None` when the diagnostics do not decode.
+    pub fn new(bytes: &'a [u8], tags: u32, diagnostics_at: u32) -> Option<TagReader<'a>> {
+        let at = (diagnostics_at as usize).min(bytes.len());
+        let (tag_bytes, diagnostic_bytes) = bytes.split_at(at);
+        let diagnostics = if diagnostic_bytes.is_empty() {
+            Vec::new()
+        } else {
+            postcard::from_bytes::<Vec<Diagnostic>>(diagnostic_bytes).ok()?
+        };
         Some(TagReader {
             diagnostics,
-            rest,
+            rest: tag_bytes,
             left: tags,
         })
     }
@@ -611,6 +616,8 @@ pub struct NewFile<'a> {
     pub findings: &'a [u8],
     /// Tags in them.
     pub tags: u32,
+    /// Where the diagnostics start in them.
+    pub diagnostics_at: u32,
 }
 
 /// A folder added to a new table.
@@ -726,6 +733,7 @@ impl TableBuilder {
         put(36, findings_start);
         put(40, index(file.findings.len()));
         put(44, file.tags);
+        put(48, file.diagnostics_at);
         row[8..16].copy_from_slice(&file.size.to_le_bytes());
         row[16..24].copy_from_slice(&file.mtime_ns.to_le_bytes());
         t.files.0.extend_from_slice(&row);
@@ -777,6 +785,11 @@ mod tests {
                 text_hash: None,
                 findings: if name == "b.py" { &findings.bytes } else { &[] },
                 tags: if name == "b.py" { findings.tags } else { 0 },
+                diagnostics_at: if name == "b.py" {
+                    findings.diagnostics_at
+                } else {
+                    0
+                },
             });
         }
         for name in ["b", "c"] {
@@ -798,6 +811,7 @@ mod tests {
                 text_hash: None,
                 findings: &findings.bytes,
                 tags: findings.tags,
+                diagnostics_at: findings.diagnostics_at,
             });
         }
         b.finish()

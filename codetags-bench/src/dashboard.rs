@@ -16,8 +16,8 @@ use crate::compare::{Policy, Verdict, compare};
 use crate::history::{History, Run, Unit};
 
 /// Width and height of one chart, in CSS pixels.
-const WIDTH: f64 = 720.0;
-const HEIGHT: f64 = 220.0;
+const WIDTH: f64 = 460.0;
+const HEIGHT: f64 = 180.0;
 const LEFT: f64 = 70.0;
 const RIGHT: f64 = 20.0;
 const TOP: f64 = 16.0;
@@ -93,7 +93,9 @@ fn points(history: &History, name: &str, unit: Unit, policy: &Policy) -> Vec<Poi
 /// A figure with three significant digits.
 fn figure(v: f64) -> String {
     let a = v.abs();
-    if a >= 100.0 {
+    if a == 0.0 {
+        "0".to_owned()
+    } else if a >= 100.0 {
         format!("{v:.0}")
     } else if a >= 10.0 {
         format!("{v:.1}")
@@ -220,11 +222,18 @@ fn chart(history: &History, name: &str, policy: &Policy) -> String {
         if failed {
             let _ = write!(
                 svg,
-                r##"<circle cx="{:.1}" cy="{:.1}" r="8" fill="none" stroke="#cc0000" stroke-width="2"/><text x="{:.1}" y="{:.1}" text-anchor="middle" font-size="10" fill="#cc0000">{}</text>"##,
+                r##"<circle cx="{:.1}" cy="{:.1}" r="8" fill="none" stroke="#cc0000" stroke-width="2"/><text x="{:.1}" y="{:.1}" text-anchor="{}" font-size="10" style="fill:#cc0000">{}</text>"##,
                 x(p.run),
                 y(p.median),
                 x(p.run),
                 (y(p.median) - 11.0).max(10.0),
+                if x(p.run) > WIDTH - 90.0 {
+                    "end"
+                } else if x(p.run) < LEFT + 50.0 {
+                    "start"
+                } else {
+                    "middle"
+                },
                 escape(p.verdict.label())
             );
         }
@@ -263,7 +272,8 @@ pub fn render_dashboard(history: &History, policy: &Policy) -> String {
 <title>codetags benchmarks</title>
 <style>
 body { font-family: system-ui, sans-serif; margin: 24px; color: #222; }
-h1 { font-size: 20px; } h2 { font-size: 15px; margin: 22px 0 4px; font-family: monospace; }
+h1 { font-size: 20px; } h2 { font-size: 14px; margin: 14px 0 2px; font-family: monospace; }
+.grid { display: flex; flex-wrap: wrap; gap: 4px 18px; }
 table { border-collapse: collapse; font-size: 12px; margin-top: 8px; }
 td, th { border: 1px solid #ccc; padding: 3px 8px; text-align: left; }
 .legend { font-size: 12px; color: #555; }
@@ -290,6 +300,36 @@ svg text { font-family: system-ui, sans-serif; fill: #444; }
         policy.min_history,
         policy.far_factor
     );
+    let last = &history.runs[history.runs.len() - 1];
+    let before = History {
+        schema_version: history.schema_version,
+        runs: history.runs[..history.runs.len() - 1].to_vec(),
+    };
+    let _ = write!(
+        html,
+        "<h2>Latest run ({}, <code>{}</code>)</h2><table><tr><th>benchmark</th><th>median</th><th>baseline (runs)</th><th>change</th><th>threshold</th><th>verdict</th></tr>",
+        escape(&last.timestamp),
+        escape(&short_revision(last))
+    );
+    for c in compare(last, &before, policy) {
+        let unit = c.current.unit.label();
+        let _ = write!(
+            html,
+            r#"<tr><td><code>{}</code></td><td>{} {unit}</td><td>{}</td><td>{}</td><td>{:.0} %</td><td class="{}">{}</td></tr>"#,
+            escape(&c.name),
+            figure(c.current.median),
+            c.baseline.map_or_else(
+                || "-".to_owned(),
+                |b| format!("{} {unit} ({})", figure(b), c.history_runs)
+            ),
+            c.change
+                .map_or_else(|| "-".to_owned(), |ch| format!("{:+.1} %", ch * 100.0)),
+            c.threshold * 100.0,
+            if c.verdict.fails() { "failed" } else { "" },
+            escape(c.verdict.label())
+        );
+    }
+    html.push_str("</table>\n<div class=\"grid\">\n");
     for name in benchmark_names(history) {
         let _ = write!(
             html,
@@ -300,6 +340,7 @@ svg text { font-family: system-ui, sans-serif; fill: #444; }
             chart(history, &name, policy)
         );
     }
+    html.push_str("</div>\n");
     html.push_str(
         "<h2>Runs</h2><table><tr><th>run</th><th>time (UTC)</th><th>commit</th><th>machine</th><th>mode</th><th>regressions</th></tr>\n",
     );

@@ -505,7 +505,7 @@ pub(super) fn scan_root(
         }
     };
     assemble(
-        &old, dirs, errors, listing, ancestors, root, started_ns, outcome,
+        old, dirs, errors, listing, ancestors, root, started_ns, outcome,
     )
 }
 
@@ -636,7 +636,7 @@ fn name_of(rel: &str) -> &str {
 /// uncached files go to `outcome`.
 #[allow(clippy::too_many_arguments)]
 fn assemble(
-    old: &ScanState,
+    old: ScanState,
     mut dirs: Vec<DirOut>,
     errors: Vec<TreeError>,
     listing: bool,
@@ -666,11 +666,25 @@ fn assemble(
     for dir in dirs.iter().filter(|d| !d.rel_exact) {
         troubled.insert(parent_of(&dir.rel).to_owned());
     }
-    dirs.sort_by(|a, b| {
-        depth(&a.rel)
-            .cmp(&depth(&b.rel))
-            .then_with(|| table::component_cmp(&a.rel, &b.rel))
-    });
+    // Nothing changed at all (every folder reused, every file kept, nothing to report): the
+    // old state stands as it is.
+    if troubled.is_empty()
+        && !dirs.is_empty()
+        && dirs.len() == old_table.dir_count() as usize
+        && dirs
+            .iter()
+            .all(|d| d.reused && d.files.iter().all(|f| matches!(f, FileOut::Keep(_))))
+    {
+        let files: usize = dirs.iter().map(|d| d.files.len()).sum();
+        if files == old_table.file_count() as usize {
+            stats.files += files;
+            stats.hits += files;
+            stats.folders_reused += dirs.len();
+            return (old, false);
+        }
+    }
+    // Breadth first, each level by path component by component ('/' sorts before any byte).
+    dirs.sort_by_cached_key(|d| (depth(&d.rel), table::component_key(&d.rel)));
 
     let mut builder = TableBuilder::new(listing);
     builder.ancestors(ancestors);

@@ -197,6 +197,19 @@ pub fn component_cmp(a: &str, b: &str) -> Ordering {
     a.split('/').cmp(b.split('/'))
 }
 
+/// A sort key that orders `/`-separated paths as [`component_cmp`] does: the bytes with `/`
+/// as 0, below every byte a name can hold.
+///
+/// ```
+/// use codetags_cli::state::table::component_key;
+/// assert!(component_key("a/b/c.py") < component_key("a/b.py"));
+/// ```
+pub fn component_key(path: &str) -> Vec<u8> {
+    path.bytes()
+        .map(|b| if b == b'/' { 0 } else { b })
+        .collect()
+}
+
 impl FileTable {
     /// Folders recorded.
     pub fn dir_count(&self) -> u32 {
@@ -319,7 +332,7 @@ impl FileTable {
                 found.push((rel, dir, file));
             }
         }
-        found.sort_by(|a, b| component_cmp(&a.0, &b.0));
+        found.sort_by_cached_key(|f| component_key(&f.0));
         found.into_iter().map(|(_, d, f)| (d, f)).collect()
     }
 

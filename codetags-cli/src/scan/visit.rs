@@ -244,12 +244,18 @@ fn parse_file(
     bytes: &[u8],
     known: Option<[u8; 32]>,
 ) -> (Option<[u8; 32]>, Option<[u8; 32]>, EncodedFindings) {
-    let match_rel = walk::join_posix(&root.match_prefix, rel);
+    let schema = if request.config.schema_paths.is_empty() {
+        request.config.schema
+    } else {
+        *request
+            .config
+            .schema_for(&walk::join_posix(&root.match_prefix, rel))
+    };
     let mut findings = EncodedFindings::default();
     let summary = extract::extract_file_each(
         bytes,
         known.as_ref(),
-        *request.config.schema_for(&match_rel),
+        schema,
         request.tokenize,
         &mut |tag| findings.push(tag),
     );
@@ -371,7 +377,10 @@ impl RootContext<'_> {
             }
         };
         let name_text = name.to_string_lossy();
-        let rel = if folder.rel.is_empty() {
+        // The path from the root matters only to `schema_paths` patterns.
+        let rel = if self.request.config.schema_paths.is_empty() {
+            String::new()
+        } else if folder.rel.is_empty() {
             name_text.clone().into_owned()
         } else {
             format!("{}/{name_text}", folder.rel)

@@ -174,6 +174,8 @@ mod unix {
     #[derive(Debug)]
     pub struct Dir {
         fd: OwnedFd,
+        /// Whether the descriptor's listing position has moved (it was listed).
+        listed: std::sync::atomic::AtomicBool,
     }
 
     fn kind_of(file_type: FileType) -> Option<Kind> {
@@ -215,7 +217,10 @@ mod unix {
         /// one).
         pub fn open(path: &Path) -> io::Result<Dir> {
             let fd = rustix::fs::open(path, DIR_FLAGS, Mode::empty())?;
-            Ok(Dir { fd })
+            Ok(Dir {
+                fd,
+                listed: false.into(),
+            })
         }
 
         /// Opens the sub-folder `name`; a symbolic link is followed only when `follow` is set.
@@ -226,7 +231,10 @@ mod unix {
                 DIR_FLAGS | OFlags::NOFOLLOW
             };
             let fd = rustix::fs::openat(&self.fd, name, flags, Mode::empty())?;
-            Ok(Dir { fd })
+            Ok(Dir {
+                fd,
+                listed: false.into(),
+            })
         }
 
         /// The folder's own stat data.
@@ -267,11 +275,22 @@ mod unix {
             if out.buffer.is_empty() {
                 out.buffer = vec![MaybeUninit::uninit(); 32 * 1024];
             }
-            // `getdents64` continues from the descriptor's position: a fresh descriptor for
-            // the folder starts at its first entry whoever listed it before.
-            let fd = rustix::fs::openat(&self.fd, c".", DIR_FLAGS, Mode::empty())?;
+            // `getdents64` continues from the descriptor's position: the first listing reads
+            // the descriptor itself, a later one a fresh descriptor of the same folder.
+            let again = self.listed.swap(true, std::sync::atomic::Ordering::Relaxed);
+            let reopened = if again {
+                Some(rustix::fs::openat(
+                    &self.fd,
+                    c".",
+                    DIR_FLAGS,
+                    Mode::empty(),
+                )?)
+            } else {
+                None
+            };
+            let fd = reopened.as_ref().unwrap_or(&self.fd);
             let mut buffer = std::mem::take(&mut out.buffer);
-            let mut raw = rustix::fs::RawDir::new(&fd, &mut buffer);
+            let mut raw = rustix::fs::RawDir::new(fd, &mut buffer);
             let mut result = Ok(());
             while let Some(entry) = raw.next() {
                 match entry {

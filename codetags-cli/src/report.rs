@@ -62,7 +62,7 @@ pub fn selected_count(outcome: &LazyOutcome, options: &RenderOptions) -> usize {
     let mut count = 0;
     for file in outcome.files() {
         let _ = file.for_each_tag(|tag| {
-            count += usize::from(options.keeps(tag));
+            count += usize::from(options.keeps(&tag));
             Ok::<(), ()>(())
         });
     }
@@ -128,6 +128,10 @@ pub fn render_lazy(
 trait ReportFile {
     fn path(&self) -> &Path;
     fn each_tag(&self, each: &mut dyn FnMut(&Tag) -> io::Result<()>) -> io::Result<()>;
+    /// Like `each_tag`, handing each tag over (a decoded tag is moved, not cloned).
+    fn each_owned_tag(&self, each: &mut dyn FnMut(Tag) -> io::Result<()>) -> io::Result<()> {
+        self.each_tag(&mut |tag| each(tag.clone()))
+    }
 }
 
 impl ReportFile for ScannedFile {
@@ -144,6 +148,9 @@ impl ReportFile for LazyFile<'_> {
         LazyFile::path(self)
     }
     fn each_tag(&self, each: &mut dyn FnMut(&Tag) -> io::Result<()>) -> io::Result<()> {
+        self.for_each_tag(|tag| each(&tag))
+    }
+    fn each_owned_tag(&self, each: &mut dyn FnMut(Tag) -> io::Result<()>) -> io::Result<()> {
         self.for_each_tag(each)
     }
 }
@@ -165,8 +172,8 @@ fn json_of_files<F: ReportFile>(
 ) -> io::Result<()> {
     json_stream::write_tags_json(out, |each| {
         for file in files {
-            file.each_tag(&mut |tag| {
-                if options.keeps(tag) {
+            file.each_owned_tag(&mut |tag| {
+                if options.keeps(&tag) {
                     each(tag)
                 } else {
                     Ok(())

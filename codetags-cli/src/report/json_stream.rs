@@ -14,10 +14,10 @@ const BATCH: usize = 8192;
 const PARALLEL_MIN_CHUNK: usize = 256;
 
 /// Writes the JSON array of the tags `each_tag` produces (it calls its argument once per tag,
-/// in order).
+/// in order, handing the tag over).
 pub(super) fn write_tags_json(
     out: &mut dyn Write,
-    each_tag: impl FnOnce(&mut dyn FnMut(&Tag) -> io::Result<()>) -> io::Result<()>,
+    each_tag: impl FnOnce(&mut dyn FnMut(Tag) -> io::Result<()>) -> io::Result<()>,
 ) -> io::Result<()> {
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
     let schemas = SchemaTexts::new();
@@ -60,8 +60,8 @@ pub(super) fn write_tags_json(
         Ok(())
     };
     {
-        let mut push = |tag: &Tag| -> io::Result<()> {
-            batch.push(tag.clone());
+        let mut push = |tag: Tag| -> io::Result<()> {
+            batch.push(tag);
             if batch.len() == BATCH {
                 flush(&mut batch, out)?;
             }
@@ -356,7 +356,10 @@ mod tests {
         for count in [0, 1, 3, BATCH + 5, 2 * BATCH] {
             let tags: Vec<Tag> = (0..count).map(|i| tag_with(i, Schema::Pep350)).collect();
             let mut streamed = Vec::new();
-            write_tags_json(&mut streamed, |each| tags.iter().try_for_each(|t| each(t))).unwrap();
+            write_tags_json(&mut streamed, |each| {
+                tags.iter().try_for_each(|t| each(t.clone()))
+            })
+            .unwrap();
             let mut whole = Vec::new();
             codetags_parse::write_pycodetags_json(&tags, &mut whole).unwrap();
             assert!(streamed == whole, "{count} tags");

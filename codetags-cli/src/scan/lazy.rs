@@ -41,7 +41,7 @@ pub struct LazyOutcome {
 /// A file with findings in a [`LazyOutcome`].
 #[derive(Debug)]
 pub struct LazyFile<'a> {
-    path: PathBuf,
+    path: &'a Path,
     source: Source<'a>,
 }
 
@@ -54,7 +54,7 @@ enum Source<'a> {
 impl LazyFile<'_> {
     /// The path to show.
     pub fn path(&self) -> &Path {
-        &self.path
+        self.path
     }
 
     /// How many tags it has.
@@ -84,9 +84,9 @@ impl LazyFile<'_> {
     ///
     /// # Errors
     /// The first error `each` returns.
-    pub fn for_each_tag<E>(&self, mut each: impl FnMut(&Tag) -> Result<(), E>) -> Result<(), E> {
+    pub fn for_each_tag<E>(&self, mut each: impl FnMut(Tag) -> Result<(), E>) -> Result<(), E> {
         match &self.source {
-            Source::Ready(scanned) => scanned.tags.iter().try_for_each(each),
+            Source::Ready(scanned) => scanned.tags.iter().cloned().try_for_each(each),
             Source::Table { table, file } => {
                 let row = table.file(*file);
                 let Some(reader) =
@@ -104,7 +104,7 @@ impl LazyFile<'_> {
                         .map(|h| hex(&h))
                         .unwrap_or_default()
                 };
-                let shown = json_file_path(&self.path);
+                let shown = json_file_path(self.path);
                 for tag in reader {
                     let Ok(mut tag) = tag else {
                         tracing::warn!(path = %self.path.display(), "undecodable cached tag skipped");
@@ -113,7 +113,7 @@ impl LazyFile<'_> {
                     shown.as_ref().clone_into(&mut tag.file_path);
                     tag.source_digest.clone_from(&text_digest);
                     tag.source_bytes_digest.clone_from(&bytes_digest);
-                    each(&tag)?;
+                    each(tag)?;
                 }
                 Ok(())
             }
@@ -124,11 +124,11 @@ impl LazyFile<'_> {
     pub fn to_scanned(&self) -> ScannedFile {
         let mut tags = Vec::with_capacity(self.tag_count());
         let _ = self.for_each_tag(|tag| {
-            tags.push(tag.clone());
+            tags.push(tag);
             Ok::<(), ()>(())
         });
         ScannedFile {
-            path: self.path.clone(),
+            path: self.path.to_path_buf(),
             tags,
             diagnostics: self.diagnostics().into_owned(),
         }
@@ -141,9 +141,8 @@ impl LazyOutcome {
         let order = self.order.get_or_init(|| {
             let mut order = Vec::new();
             for (r, root) in self.roots.iter().enumerate() {
-                for (dir, file) in root.table.files_with_findings() {
-                    let path = join_display(&root.display, &root.table.file_path(dir, file));
-                    order.push((path, r, file));
+                for (rel, file) in root.table.files_with_findings() {
+                    order.push((join_display(&root.display, &rel), r, file));
                 }
             }
             for (i, scanned) in self.extra.iter().enumerate() {
@@ -155,7 +154,7 @@ impl LazyOutcome {
         order
             .iter()
             .map(|(path, root, file)| LazyFile {
-                path: path.clone(),
+                path,
                 source: match self.roots.get(*root) {
                     Some(root) => Source::Table {
                         table: &root.table,

@@ -47,14 +47,83 @@ pub(super) fn finish_file(
     }
 }
 
-/// A file read and parsed afresh.
+/// A file read and parsed afresh: its name, hashes and findings live in its folder's
+/// [`Arena`], so a cold scan of a large tree holds some 64 bytes per file until the state is
+/// built, not a few allocations.
 #[derive(Debug)]
-pub(super) struct FreshFile {
-    name: String,
+struct FreshFile {
+    name: (u32, u32),
     stat: FileStat,
-    hash: Option<[u8; 32]>,
-    text_hash: Option<[u8; 32]>,
-    findings: EncodedFindings,
+    hash: u32,
+    text_hash: u32,
+    findings: (u32, u32),
+    tags: u32,
+    diagnostics_at: u32,
+}
+
+/// The names, hashes and findings of one folder's fresh files.
+#[derive(Debug, Default)]
+struct Arena {
+    names: String,
+    hashes: Vec<[u8; 32]>,
+    findings: Vec<u8>,
+}
+
+impl Arena {
+    fn span(start: usize, end: usize) -> (u32, u32) {
+        (
+            u32::try_from(start).unwrap_or(u32::MAX),
+            u32::try_from(end - start).unwrap_or(0),
+        )
+    }
+
+    fn hash_index(&mut self, hash: Option<[u8; 32]>) -> u32 {
+        match hash {
+            Some(hash) => {
+                self.hashes.push(hash);
+                u32::try_from(self.hashes.len() - 1).unwrap_or(NONE)
+            }
+            None => NONE,
+        }
+    }
+
+    fn add(
+        &mut self,
+        name: &str,
+        stat: FileStat,
+        hash: Option<[u8; 32]>,
+        text_hash: Option<[u8; 32]>,
+        findings: EncodedFindings,
+    ) -> FreshFile {
+        let start = self.names.len();
+        self.names.push_str(name);
+        let name = Self::span(start, self.names.len());
+        let start = self.findings.len();
+        self.findings.extend_from_slice(&findings.bytes);
+        FreshFile {
+            name,
+            stat,
+            hash: self.hash_index(hash),
+            text_hash: self.hash_index(text_hash),
+            findings: Self::span(start, self.findings.len()),
+            tags: findings.tags,
+            diagnostics_at: findings.diagnostics_at,
+        }
+    }
+
+    fn name(&self, file: &FreshFile) -> &str {
+        let (start, len) = (file.name.0 as usize, file.name.1 as usize);
+        self.names.get(start..start + len).unwrap_or("")
+    }
+
+    fn hash(&self, index: u32) -> Option<[u8; 32]> {
+        self.hashes.get(index as usize).copied()
+    }
+
+    fn findings(&self, file: &FreshFile) -> &[u8] {
+        let (start, len) = (file.findings.0 as usize, file.findings.1 as usize);
+        self.findings.get(start..start + len).unwrap_or_default()
+    }
 }
 
 /// What the visit of one file decided.
@@ -65,9 +134,9 @@ enum FileOut {
     /// The file was read and its content hash matches the old record.
     Revalidated(u32, FileStat),
     /// A new record, replacing the old one if any (the file was edited).
-    Fresh(Option<u32>, Box<FreshFile>),
+    Fresh(Option<u32>, FreshFile),
     /// Unreadable; its old record, if any, is dropped (but not because the file is gone).
-    Problem(Option<u32>, ReadProblem),
+    Problem(Option<u32>, Box<ReadProblem>),
     /// No longer a regular file: skipped, its record (if any) dropped as gone.
     Gone,
     /// A file whose path is not UTF-8: scanned, never cached.
@@ -86,6 +155,7 @@ struct DirOut {
     stamps: Option<IgnoreStamps>,
     subdirs: usize,
     files: Vec<FileOut>,
+    arena: Arena,
 }
 
 /// The previous state's folder records, as the walk asks about them.
@@ -265,13 +335,13 @@ fn parse_file(
 
 /// The tags (digests set, path not) and diagnostics of encoded findings.
 fn decoded(
-    findings: &EncodedFindings,
+    findings: &[u8],
+    tags: u32,
+    diagnostics_at: u32,
     hash: Option<[u8; 32]>,
     text_hash: Option<[u8; 32]>,
 ) -> (Vec<Tag>, Vec<codetags_parse::Diagnostic>) {
-    let Some(mut reader) =
-        table::TagReader::new(&findings.bytes, findings.tags, findings.diagnostics_at)
-    else {
+    let Some(mut reader) = table::TagReader::new(findings, tags, diagnostics_at) else {
         return (Vec::new(), Vec::new());
     };
     let diagnostics = reader.take_diagnostics();
@@ -310,10 +380,10 @@ impl RootContext<'_> {
     fn problem(&self, path: &Path, old: Option<u32>, message: String) -> FileOut {
         FileOut::Problem(
             old,
-            ReadProblem {
+            Box::new(ReadProblem {
                 path: display_of(self.root, path),
                 message,
-            },
+            }),
         )
     }
 
@@ -321,6 +391,7 @@ impl RootContext<'_> {
     fn visit_file(
         &self,
         buffer: &mut ReadBuffer,
+        arena: &mut Arena,
         folder: &DirVisit<'_>,
         file: &FileRef<'_>,
     ) -> FileOut {
@@ -398,18 +469,18 @@ impl RootContext<'_> {
         let (hash, text_hash, findings) = parse_file(self.request, self.root, &rel, bytes, known);
         if !exact {
             let path = display_of(self.root, &folder.path.join(name));
-            let (tags, diagnostics) = decoded(&findings, hash, text_hash);
+            let (tags, diagnostics) = decoded(
+                &findings.bytes,
+                findings.tags,
+                findings.diagnostics_at,
+                hash,
+                text_hash,
+            );
             return FileOut::Uncached(Box::new(finish_file(path, tags, diagnostics)));
         }
         FileOut::Fresh(
             previous,
-            Box::new(FreshFile {
-                name: name_text.into_owned(),
-                stat,
-                hash,
-                text_hash,
-                findings,
-            }),
+            arena.add(&name_text, stat, hash, text_hash, findings),
         )
     }
 }
@@ -466,10 +537,11 @@ pub(super) fn scan_root(
                 &selection,
                 previous,
                 |buffer: &mut ReadBuffer, folder| {
+                    let mut arena = Arena::default();
                     let files = folder
                         .files
                         .iter()
-                        .map(|file| context.visit_file(buffer, folder, file))
+                        .map(|file| context.visit_file(buffer, &mut arena, folder, file))
                         .collect();
                     let stamps = (!folder.ignore_files.is_empty())
                         .then(|| ignore_stamps(folder.dir, folder.ignore_files));
@@ -483,6 +555,7 @@ pub(super) fn scan_root(
                         stamps,
                         subdirs: folder.subdirs.len(),
                         files,
+                        arena,
                     }
                 },
             );
@@ -560,6 +633,7 @@ fn scan_file_root(context: &RootContext<'_>, metadata: &std::fs::Metadata) -> Di
         .then(|| context.old.file_named(0, b""))
         .flatten();
     let stat = Stat::of(metadata);
+    let mut arena = Arena::default();
     let file = (|| {
         let exact = root.given.to_str().is_some();
         let previous = if exact { old_file } else { None };
@@ -594,23 +668,20 @@ fn scan_file_root(context: &RootContext<'_>, metadata: &std::fs::Metadata) -> Di
         };
         let (hash, text_hash, findings) = parse_file(request, root, "", bytes, known);
         if !exact {
-            let (tags, diagnostics) = decoded(&findings, hash, text_hash);
+            let (tags, diagnostics) = decoded(
+                &findings.bytes,
+                findings.tags,
+                findings.diagnostics_at,
+                hash,
+                text_hash,
+            );
             return FileOut::Uncached(Box::new(finish_file(
                 root.display.clone(),
                 tags,
                 diagnostics,
             )));
         }
-        FileOut::Fresh(
-            previous,
-            Box::new(FreshFile {
-                name: String::new(),
-                stat,
-                hash,
-                text_hash,
-                findings,
-            }),
-        )
+        FileOut::Fresh(previous, arena.add("", stat, hash, text_hash, findings))
     })();
     DirOut {
         rel: String::new(),
@@ -622,6 +693,7 @@ fn scan_file_root(context: &RootContext<'_>, metadata: &std::fs::Metadata) -> Di
         stamps: None,
         subdirs: 0,
         files: vec![file],
+        arena,
     }
 }
 
@@ -704,7 +776,7 @@ fn assemble(
     let old_len = old_table.file_count() as usize;
     let mut child_count: HashMap<u32, usize> = HashMap::new();
     let mut recorded: Vec<(u32, usize)> = Vec::new();
-    for dir in dirs {
+    for mut dir in dirs {
         let mut record = dir.rel_exact;
         let parent = if dir.rel.is_empty() {
             NONE
@@ -738,7 +810,8 @@ fn assemble(
                 changed = true;
             }
         }
-        let mut files_out = dir.files;
+        let mut files_out = std::mem::take(&mut dir.files);
+        let arena = std::mem::take(&mut dir.arena);
         let has_trouble = troubled.contains(&dir.rel)
             || files_out
                 .iter()
@@ -800,25 +873,32 @@ fn assemble(
                     stats.misses += 1;
                     stats.parsed += 1;
                     changed = true;
+                    let hash = arena.hash(fresh.hash);
+                    let text_hash = arena.hash(fresh.text_hash);
                     if this.is_some() {
                         builder.file(NewFile {
-                            name: &fresh.name,
+                            name: arena.name(&fresh),
                             size: fresh.stat.size,
                             mtime_ns: fresh.stat.mtime_ns,
                             mode: fresh.stat.mode,
-                            hash: fresh.hash,
-                            text_hash: fresh.text_hash,
-                            findings: &fresh.findings.bytes,
-                            tags: fresh.findings.tags,
-                            diagnostics_at: fresh.findings.diagnostics_at,
+                            hash,
+                            text_hash,
+                            findings: arena.findings(&fresh),
+                            tags: fresh.tags,
+                            diagnostics_at: fresh.diagnostics_at,
                         });
                     } else {
                         // A file of a folder that could not be recorded: reported uncached.
-                        let (tags, diagnostics) =
-                            decoded(&fresh.findings, fresh.hash, fresh.text_hash);
+                        let (tags, diagnostics) = decoded(
+                            arena.findings(&fresh),
+                            fresh.tags,
+                            fresh.diagnostics_at,
+                            hash,
+                            text_hash,
+                        );
                         if !tags.is_empty() || !diagnostics.is_empty() {
                             let path = super::roots::join_display(&root.display, &dir.rel)
-                                .join(&fresh.name);
+                                .join(arena.name(&fresh));
                             outcome.files.push(finish_file(path, tags, diagnostics));
                         }
                     }
@@ -834,7 +914,7 @@ fn assemble(
                 FileOut::Problem(previous, problem) => {
                     met += usize::from(previous.is_some());
                     stats.unreadable += 1;
-                    outcome.problems.push(problem);
+                    outcome.problems.push(*problem);
                 }
                 FileOut::Gone => {}
             }

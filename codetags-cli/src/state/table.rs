@@ -24,7 +24,9 @@ use std::fmt;
 pub const NONE: u32 = u32::MAX;
 
 const DIR_ROW: usize = 64;
-const FILE_ROW: usize = 52;
+const FILE_ROW: usize = 32;
+/// The part of a file's row only files with a hash or findings have.
+const EXTRA_ROW: usize = 24;
 const HASH: usize = 32;
 
 /// A folder's flags (a row's `flags` field).
@@ -148,6 +150,7 @@ pub struct FileTable {
     dirs: Blob,
     dir_names: Blob,
     files: Blob,
+    extras: Blob,
     file_names: Blob,
     hashes: Blob,
     findings: Blob,
@@ -265,16 +268,27 @@ impl FileTable {
     pub fn file(&self, i: u32) -> FileRow {
         let at = i as usize * FILE_ROW;
         let row = &self.files.0[at..at + FILE_ROW];
-        FileRow {
+        let extra = u32_at(row, 28);
+        let mut file = FileRow {
             size: u64_at(row, 8),
             mtime_ns: u64_at(row, 16) as i64,
             mode: u32_at(row, 24),
-            hash: u32_at(row, 28),
-            text_hash: u32_at(row, 32),
-            findings: (u32_at(row, 36), u32_at(row, 40)),
-            tags: u32_at(row, 44),
-            diagnostics_at: u32_at(row, 48),
+            hash: NONE,
+            text_hash: NONE,
+            findings: (0, 0),
+            tags: 0,
+            diagnostics_at: 0,
+        };
+        if extra != NONE {
+            let at = extra as usize * EXTRA_ROW;
+            let row = &self.extras.0[at..at + EXTRA_ROW];
+            file.hash = u32_at(row, 0);
+            file.text_hash = u32_at(row, 4);
+            file.findings = (u32_at(row, 8), u32_at(row, 12));
+            file.tags = u32_at(row, 16);
+            file.diagnostics_at = u32_at(row, 20);
         }
+        file
     }
 
     /// The name of file `i`.
@@ -311,9 +325,9 @@ impl FileTable {
         binary_search(first, count, name, |i| self.file_name(i))
     }
 
-    /// Every file with findings, as `(folder, file)`, in the report's order (by path,
-    /// component by component).
-    pub fn files_with_findings(&self) -> Vec<(u32, u32)> {
+    /// Every file with findings, as `(path from the root, file)`, in the report's order (by
+    /// path, component by component).
+    pub fn files_with_findings(&self) -> Vec<(String, u32)> {
         let mut found: Vec<(String, u32, u32)> = Vec::new();
         for dir in 0..self.dir_count() {
             let (first, count) = self.dir(dir).files;
@@ -333,7 +347,7 @@ impl FileTable {
             }
         }
         found.sort_by_cached_key(|f| component_key(&f.0));
-        found.into_iter().map(|(_, d, f)| (d, f)).collect()
+        found.into_iter().map(|(rel, _, f)| (rel, f)).collect()
     }
 
     /// The path of file `file` in folder `dir`, from the root.
@@ -369,6 +383,10 @@ impl FileTable {
         if self.hashes.0.len() % HASH != 0 {
             return bad("hash buffer of a partial hash");
         }
+        if self.extras.0.len() % EXTRA_ROW != 0 {
+            return bad("extra-row buffer of a partial row");
+        }
+        let extras = self.extras.0.len() / EXTRA_ROW;
         let dirs = self.dirs.0.len() / DIR_ROW;
         let files = self.files.0.len() / FILE_ROW;
         let hashes = self.hashes.0.len() / HASH;
@@ -415,6 +433,10 @@ impl FileTable {
             let row = &self.files.0[at..at + FILE_ROW];
             if !name_ok(&self.file_names.0, u32_at(row, 0), u32_at(row, 4)) {
                 return bad("file name outside the names");
+            }
+            let extra = u32_at(row, 28);
+            if extra != NONE && extra as usize >= extras {
+                return bad("extra row outside the extra rows");
             }
             let file = self.file(index(i));
             for hash in [file.hash, file.text_hash] {
@@ -465,6 +487,7 @@ impl<'de> Deserialize<'de> for FileTable {
             dirs: Blob,
             dir_names: Blob,
             files: Blob,
+            extras: Blob,
             file_names: Blob,
             hashes: Blob,
             findings: Blob,
@@ -477,6 +500,7 @@ impl<'de> Deserialize<'de> for FileTable {
             dirs: raw.dirs,
             dir_names: raw.dir_names,
             files: raw.files,
+            extras: raw.extras,
             file_names: raw.file_names,
             hashes: raw.hashes,
             findings: raw.findings,
@@ -734,19 +758,28 @@ impl TableBuilder {
         let t = &mut self.table;
         let name_start = index(t.file_names.0.len());
         t.file_names.0.extend_from_slice(file.name.as_bytes());
-        let findings_start = index(t.findings.0.len());
-        t.findings.0.extend_from_slice(file.findings);
+        let extra = if hash == NONE && text_hash == NONE && file.findings.is_empty() {
+            NONE
+        } else {
+            let findings_start = index(t.findings.0.len());
+            t.findings.0.extend_from_slice(file.findings);
+            let mut row = [0u8; EXTRA_ROW];
+            let mut put = |at: usize, v: u32| row[at..at + 4].copy_from_slice(&v.to_le_bytes());
+            put(0, hash);
+            put(4, text_hash);
+            put(8, findings_start);
+            put(12, index(file.findings.len()));
+            put(16, file.tags);
+            put(20, file.diagnostics_at);
+            t.extras.0.extend_from_slice(&row);
+            index(t.extras.0.len() / EXTRA_ROW - 1)
+        };
         let mut row = [0u8; FILE_ROW];
         let mut put = |at: usize, v: u32| row[at..at + 4].copy_from_slice(&v.to_le_bytes());
         put(0, name_start);
         put(4, index(file.name.len()));
         put(24, file.mode);
-        put(28, hash);
-        put(32, text_hash);
-        put(36, findings_start);
-        put(40, index(file.findings.len()));
-        put(44, file.tags);
-        put(48, file.diagnostics_at);
+        put(28, extra);
         row[8..16].copy_from_slice(&file.size.to_le_bytes());
         row[16..24].copy_from_slice(&file.mtime_ns.to_le_bytes());
         t.files.0.extend_from_slice(&row);
@@ -847,7 +880,7 @@ mod tests {
         let order: Vec<String> = t
             .files_with_findings()
             .into_iter()
-            .map(|(d, f)| t.file_path(d, f))
+            .map(|(rel, _)| rel)
             .collect();
         assert_eq!(order, ["b/x.py", "b.py", "c/x.py"]);
     }
@@ -859,7 +892,7 @@ mod tests {
         let back: FileTable = postcard::from_bytes(&bytes).unwrap();
         assert_eq!(back, t);
         let mut broken = t.clone();
-        broken.files.0[36] = 0xff; // findings start far outside the buffer
+        broken.extras.0[8] = 0xff; // findings start far outside the buffer
         let bytes = postcard::to_stdvec(&broken).unwrap();
         assert!(postcard::from_bytes::<FileTable>(&bytes).is_err());
         let mut broken = t;

@@ -331,10 +331,9 @@ svg text { font-family: system-ui, sans-serif; fill: #444; }
     }
     html.push_str("</table>\n<div class=\"grid\">\n");
     for name in benchmark_names(history) {
-        let _ = write!(
+        let _ = writeln!(
             html,
-            r#"<section class="benchmark"><h2>{} <span class="legend">threshold {:.0} %</span></h2>{}</section>
-"#,
+            r#"<section class="benchmark"><h2>{} <span class="legend">threshold {:.0} %</span></h2>{}</section>"#,
             escape(&name),
             policy.threshold_for(&name) * 100.0,
             chart(history, &name, policy)

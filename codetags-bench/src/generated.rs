@@ -111,7 +111,7 @@ fn module_text(index: usize) -> (String, usize) {
             index % 7,
             index % 3
         );
-    } else if index % 3 == 0 {
+    } else if index.is_multiple_of(3) {
         text.push_str("    # plain comment\n");
     }
     let _ = writeln!(text, "    return os.path.join(x, \"{}\")", index % 1000);

@@ -301,20 +301,20 @@ mod tests {
     fn tag_with(i: usize, schema: Schema) -> Tag {
         let text = |k: usize| TEXTS[(i + k) % TEXTS.len()].to_owned();
         let mut map = FieldMap::new();
-        if i % 2 == 0 {
+        if i.is_multiple_of(2) {
             map.insert(text(1), text(2));
         }
-        if i % 3 == 0 {
+        if i.is_multiple_of(3) {
             map.insert(text(3), FieldValue::List(vec![text(4), text(5)]));
             map.insert("empty", FieldValue::List(vec![]));
         }
         Tag {
             code_tag: text(0),
             comment: text(1),
-            title: (i % 2 == 0).then(|| text(2)),
-            body: (i % 3 != 0).then(|| text(3)),
-            tag_id: (i % 4 == 0).then(|| text(4)),
-            default_fields: if i % 5 == 0 {
+            title: i.is_multiple_of(2).then(|| text(2)),
+            body: (!i.is_multiple_of(3)).then(|| text(3)),
+            tag_id: i.is_multiple_of(4).then(|| text(4)),
+            default_fields: if i.is_multiple_of(5) {
                 map.clone()
             } else {
                 FieldMap::new()
@@ -326,7 +326,11 @@ mod tests {
                 1 => Some(vec![]),
                 _ => Some(vec![text(5), text(6)]),
             },
-            unprocessed_defaults: if i % 2 == 0 { vec![] } else { vec![text(6)] },
+            unprocessed_defaults: if i.is_multiple_of(2) {
+                vec![]
+            } else {
+                vec![text(6)]
+            },
             file_path: text(2),
             source_digest: "ab".repeat(32),
             source_bytes_digest: text(3),

@@ -377,13 +377,15 @@ impl FileTable {
     /// (each folder's parent comes before it, its sub-folders and files are ranges of rows).
     fn check(&self) -> Result<(), String> {
         let bad = |what: &str| Err(format!("scan-state table: {what}"));
-        if self.dirs.0.len() % DIR_ROW != 0 || self.files.0.len() % FILE_ROW != 0 {
+        if !self.dirs.0.len().is_multiple_of(DIR_ROW)
+            || !self.files.0.len().is_multiple_of(FILE_ROW)
+        {
             return bad("row buffer of a partial row");
         }
-        if self.hashes.0.len() % HASH != 0 {
+        if !self.hashes.0.len().is_multiple_of(HASH) {
             return bad("hash buffer of a partial hash");
         }
-        if self.extras.0.len() % EXTRA_ROW != 0 {
+        if !self.extras.0.len().is_multiple_of(EXTRA_ROW) {
             return bad("extra-row buffer of a partial row");
         }
         let extras = self.extras.0.len() / EXTRA_ROW;

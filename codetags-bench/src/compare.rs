@@ -19,6 +19,11 @@
 //!   with a shorter history, as `slower (few runs)` — one or two past runs say nothing about how
 //!   much the machine drifts between runs. Neither fails. A change below
 //!   `−(threshold + noise_factor × noise)` is `faster`.
+//! * **far beyond, few runs**: a short history still fails a slowdown so large that no drift
+//!   explains it: `change > far_factor × (threshold + noise_factor × noise)` (far factor default
+//!   3) **and** slower than *every* earlier run by more than `threshold + noise_factor ×
+//!   spread`, where *spread* combines this run's and that run's relative spreads. That is
+//!   `REGRESSION (far)`: a 1000× slowdown fails against a single earlier run, a 2× one does not.
 //!
 //! The spread of individual samples is used, not the (smaller) standard error of the median, on
 //! purpose: on a shared 2-core machine, drift between runs is as large as drift within one.
@@ -37,6 +42,9 @@ pub const DEFAULT_WINDOW: usize = 5;
 pub const DEFAULT_NOISE_FACTOR: f64 = 2.0;
 /// The default number of past runs needed before a slowdown can be a regression.
 pub const DEFAULT_MIN_HISTORY: usize = 3;
+/// How many regression margins beyond the baseline a slowdown must be to fail on a history
+/// shorter than [`DEFAULT_MIN_HISTORY`] (see the module docs).
+pub const DEFAULT_FAR_FACTOR: f64 = 3.0;
 /// The environment variable that turns a regression into a non-zero exit.
 pub const FAIL_ENV: &str = "CODETAGS_BENCH_FAIL_ON_REGRESSION";
 
@@ -53,6 +61,9 @@ pub struct Policy {
     pub noise_factor: f64,
     /// Past runs the baseline must average before a slowdown can be a regression.
     pub min_history: usize,
+    /// With fewer past runs than `min_history`, a slowdown beyond this many regression margins
+    /// (and beyond every past run) is still a regression; `f64::INFINITY` turns that off.
+    pub far_factor: f64,
 }
 
 impl Default for Policy {
@@ -63,6 +74,7 @@ impl Default for Policy {
             window: DEFAULT_WINDOW,
             noise_factor: DEFAULT_NOISE_FACTOR,
             min_history: DEFAULT_MIN_HISTORY,
+            far_factor: DEFAULT_FAR_FACTOR,
         }
     }
 }
@@ -149,6 +161,9 @@ pub enum Verdict {
     SlowerFewRuns,
     /// Slower than the threshold beyond the noise.
     Regression,
+    /// Slower than [`Policy::far_factor`] regression margins and beyond every past run, with a
+    /// history shorter than [`Policy::min_history`]: fails like a [`Verdict::Regression`].
+    FarRegression,
 }
 
 impl Verdict {
@@ -161,7 +176,13 @@ impl Verdict {
             Verdict::SlowerWithinNoise => "slower (noise)",
             Verdict::SlowerFewRuns => "slower (few runs)",
             Verdict::Regression => "REGRESSION",
+            Verdict::FarRegression => "REGRESSION (far)",
         }
+    }
+
+    /// Whether this verdict fails a gated run.
+    pub fn fails(self) -> bool {
+        matches!(self, Verdict::Regression | Verdict::FarRegression)
     }
 }
 
@@ -246,8 +267,15 @@ fn compare_one(current: &BenchResult, history: &History, policy: &Policy) -> Com
     let noise = current_noise.hypot(historical_noise);
     let change = current.median / baseline - 1.0;
     let margin = threshold + policy.noise_factor * noise;
+    let beyond_every_run = past.iter().all(|run| {
+        let median = run.unit.convert(run.median, current.unit);
+        let spread = current_noise.hypot(run.relative_spread());
+        current.median / median - 1.0 > threshold + policy.noise_factor * spread
+    });
     let verdict = if change > margin && medians.len() >= policy.min_history {
         Verdict::Regression
+    } else if change > policy.far_factor * margin && beyond_every_run {
+        Verdict::FarRegression
     } else if change > margin {
         Verdict::SlowerFewRuns
     } else if change > threshold {
@@ -269,9 +297,9 @@ fn compare_one(current: &BenchResult, history: &History, policy: &Policy) -> Com
     }
 }
 
-/// True when any comparison is a [`Verdict::Regression`].
+/// True when any comparison fails a gated run ([`Verdict::fails`]).
 pub fn has_regression(comparisons: &[Comparison]) -> bool {
-    comparisons.iter().any(|c| c.verdict == Verdict::Regression)
+    comparisons.iter().any(|c| c.verdict.fails())
 }
 
 /// Render the comparison table (plain text, aligned columns).

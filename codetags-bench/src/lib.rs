@@ -9,7 +9,10 @@
 //! * [`compare`] judges a run against the history: historical average, per-benchmark slowdown
 //!   threshold, and a regression only beyond the measured noise; `CODETAGS_BENCH_FAIL_ON_REGRESSION=1`
 //!   turns a regression into a failing exit.
-//! * [`synthetic`] generates the deterministic tag blocks of `parse_codetags`.
+//! * [`dashboard`] draws the history as one self-contained HTML page of SVG trend charts
+//!   (`codetags-bench --dashboard FILE`).
+//! * [`synthetic`] generates the deterministic tag blocks of `parse_codetags`; [`generated`]
+//!   the trees of the scale benchmarks (200,000 files, one file of a million tags).
 //!
 //! See `docs/benchmarks.md` for how to run, read and gate.
 //!
@@ -32,6 +35,8 @@
 //! ```
 
 pub mod compare;
+pub mod dashboard;
+pub mod generated;
 pub mod harness;
 pub mod history;
 pub mod machine;

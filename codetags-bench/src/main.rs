@@ -12,6 +12,7 @@ use anyhow::{Context, bail};
 use clap::Parser;
 
 use codetags_bench::compare::{self, FAIL_ENV, Policy};
+use codetags_bench::generated::Kind;
 use codetags_bench::harness::{self, Event};
 use codetags_bench::history::{self, DEFAULT_RESULTS_FILE, History, Loaded, Mode};
 use codetags_bench::machine;
@@ -58,6 +59,11 @@ struct Args {
     #[arg(long, value_name = "N", default_value_t = compare::DEFAULT_MIN_HISTORY)]
     min_history: usize,
 
+    /// With a shorter history, how many regression margins a slowdown must exceed (and every
+    /// earlier run) to fail anyway.
+    #[arg(long, value_name = "K", default_value_t = compare::DEFAULT_FAR_FACTOR)]
+    far_factor: f64,
+
     /// The Python stdlib folder to measure (default: $CODETAGS_BENCH_STDLIB, else python3's).
     #[arg(long, value_name = "DIR")]
     stdlib: Option<PathBuf>,
@@ -65,6 +71,16 @@ struct Args {
     /// List the benchmarks and their thresholds, and exit.
     #[arg(long)]
     list: bool,
+
+    /// Write the history (--results) as a self-contained HTML dashboard to FILE, and exit
+    /// (nothing is measured).
+    #[arg(long, value_name = "FILE")]
+    dashboard: Option<PathBuf>,
+
+    /// Write a generated workload (tree-10k, tree-50k, tree-200k, tree-1m, tags-1m) into DIR
+    /// for side-by-side runs, and exit.
+    #[arg(long, num_args = 2, value_names = ["KIND", "DIR"])]
+    generate: Vec<PathBuf>,
 }
 
 fn main() -> ExitCode {
@@ -78,6 +94,9 @@ fn main() -> ExitCode {
 }
 
 fn run(args: Args) -> anyhow::Result<ExitCode> {
+    if let [kind, dir] = args.generate.as_slice() {
+        return generate(kind, dir);
+    }
     let fail_on_regression = compare::fail_on_regression(std::env::var(FAIL_ENV).ok().as_deref())?;
     let defs: Vec<BenchmarkDef> = suite::suite()
         .into_iter()
@@ -96,6 +115,9 @@ fn run(args: Args) -> anyhow::Result<ExitCode> {
     if !(args.noise_factor.is_finite() && args.noise_factor >= 0.0) {
         bail!("--noise-factor must be a non-negative number");
     }
+    if args.far_factor.is_nan() || args.far_factor < 1.0 {
+        bail!("--far-factor must be at least 1 (inf turns the rule off)");
+    }
     let policy = harness::policy_for(
         &defs,
         overrides,
@@ -104,6 +126,7 @@ fn run(args: Args) -> anyhow::Result<ExitCode> {
             window: args.window.max(1),
             noise_factor: args.noise_factor,
             min_history: args.min_history,
+            far_factor: args.far_factor,
             ..Policy::default()
         },
     );
@@ -119,6 +142,18 @@ fn run(args: Args) -> anyhow::Result<ExitCode> {
         }
         return Ok(ExitCode::SUCCESS);
     }
+    if let Some(page) = &args.dashboard {
+        let history = read_history(&args.results)?;
+        let html = codetags_bench::dashboard::render_dashboard(&history, &policy);
+        write_page(page, &html)?;
+        println!(
+            "wrote {} ({} runs from {})",
+            page.display(),
+            history.runs.len(),
+            args.results.display()
+        );
+        return Ok(ExitCode::SUCCESS);
+    }
     if defs.is_empty() {
         bail!("no benchmark matches the --filter given (see --list)");
     }
@@ -126,10 +161,13 @@ fn run(args: Args) -> anyhow::Result<ExitCode> {
     // Read the history before spending minutes measuring: a file we may not rewrite stops us now.
     let history = read_history(&args.results)?;
 
-    let inputs = match &args.stdlib {
+    let mut inputs = match &args.stdlib {
         Some(dir) => Inputs::with_stdlib(dir),
         None => Inputs::discover(),
     };
+    if args.quick {
+        inputs = inputs.quick();
+    }
     let (config, mode) = if args.quick {
         (MeasureConfig::quick(), Mode::Quick)
     } else {
@@ -207,6 +245,46 @@ fn run(args: Args) -> anyhow::Result<ExitCode> {
             "codetags-bench: performance regression (see the table); set {FAIL_ENV}=1 to fail on it"
         );
     }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Writes `html` to `path` atomically (a temporary file beside it, then a rename).
+fn write_page(path: &Path, html: &str) -> anyhow::Result<()> {
+    use std::io::Write;
+    let folder = match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    };
+    let mut file = tempfile::NamedTempFile::new_in(folder)
+        .with_context(|| format!("cannot write in {}", folder.display()))?;
+    file.write_all(html.as_bytes())
+        .with_context(|| format!("cannot write {}", path.display()))?;
+    file.persist(path)
+        .with_context(|| format!("cannot write {}", path.display()))?;
+    Ok(())
+}
+
+/// `--generate KIND DIR`.
+fn generate(kind: &Path, dir: &Path) -> anyhow::Result<ExitCode> {
+    let name = kind.to_string_lossy();
+    let Some(kind) = Kind::parse(&name) else {
+        bail!(
+            "--generate {name:?}: unknown workload (one of {})",
+            Kind::NAMES.join(", ")
+        );
+    };
+    if dir.exists() && std::fs::read_dir(dir)?.next().is_some() {
+        bail!("--generate: {} is not empty", dir.display());
+    }
+    let made = kind.generate(dir)?;
+    println!(
+        "{}: {} files, {} folders, {} bytes, {} tags",
+        dir.display(),
+        made.files,
+        made.dirs,
+        made.bytes,
+        made.tags
+    );
     Ok(ExitCode::SUCCESS)
 }
 

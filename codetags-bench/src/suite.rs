@@ -5,6 +5,8 @@
 //! |---|---|---|
 //! | `collect_stdlib/cold`, `/warm` | an in-process `codetags scan` of the stdlib `http` package, empty / populated cache | `bench_collect_stdlib` |
 //! | `inspect_repo/cold`, `/warm` | the same over the whole installed CPython library | `bench_inspect_repo` |
+//! | `generated_tree/cold`, `/warm` | the same over a generated tree of 200,000 small files (`generated`) | harness only |
+//! | `tag_file/cold` | a cold scan of one generated file of 1,000,000 tags, JSON report | harness only |
 //! | `comment_finder/largest_files` | `find_comments` over the 10 largest stdlib files, in memory | `bench_comment_finder` |
 //! | `parse_codetags/pep350`, `/tdg`, `/folk` | `extract_tags` over 1,000 synthetic blocks of that grammar | `bench_parse_codetags` |
 //! | `cache/hit`, `cache/miss`, `cache/put` | one cache-core operation in a cache of 1,000 1-KiB entries | harness only |
@@ -146,6 +148,30 @@ pub fn suite() -> Vec<BenchmarkDef> {
             workloads::inspect_repo_warm,
         ),
         def(
+            "generated_tree/cold",
+            None,
+            Unit::Milliseconds,
+            None,
+            "scan a generated tree of 200,000 small files with an empty cache",
+            workloads::generated_tree_cold,
+        ),
+        def(
+            "generated_tree/warm",
+            None,
+            Unit::Milliseconds,
+            None,
+            "scan the generated 200,000-file tree with a populated cache",
+            workloads::generated_tree_warm,
+        ),
+        def(
+            "tag_file/cold",
+            None,
+            Unit::Milliseconds,
+            None,
+            "scan one file of 1,000,000 `# TODO: x <a=b>` lines, JSON report",
+            workloads::tag_file_cold,
+        ),
+        def(
             "comment_finder/largest_files",
             Some(CommentFinder),
             Unit::Milliseconds,
@@ -223,6 +249,7 @@ pub fn pep_group(pep: PepBench) -> Vec<BenchmarkDef> {
 pub struct Inputs {
     stdlib: Result<PathBuf, String>,
     small_fixtures: bool,
+    quick: bool,
 }
 
 impl Inputs {
@@ -236,6 +263,7 @@ impl Inputs {
         Inputs {
             stdlib,
             small_fixtures: false,
+            quick: false,
         }
     }
 
@@ -244,6 +272,7 @@ impl Inputs {
         Inputs {
             stdlib: existing_dir(path.into(), "the given stdlib path"),
             small_fixtures: false,
+            quick: false,
         }
     }
 
@@ -252,6 +281,7 @@ impl Inputs {
         Inputs {
             stdlib: Err(reason.into()),
             small_fixtures: false,
+            quick: false,
         }
     }
 
@@ -260,6 +290,25 @@ impl Inputs {
     pub fn with_small_fixtures(mut self) -> Inputs {
         self.small_fixtures = true;
         self
+    }
+
+    /// The same inputs for `--quick`: the generated trees a tenth of their size (200,000 files
+    /// take seconds to write; a smoke test need not).
+    pub fn quick(mut self) -> Inputs {
+        self.quick = true;
+        self
+    }
+
+    /// Divide a generated workload's size by this: 1, 10 with [`Inputs::quick`], 1,000 with
+    /// [`Inputs::with_small_fixtures`].
+    pub(crate) fn generated_divisor(&self) -> usize {
+        if self.small_fixtures {
+            1000
+        } else if self.quick {
+            10
+        } else {
+            1
+        }
     }
 
     /// Divide a fixture size by this (1, or 10 with [`Inputs::with_small_fixtures`]).

@@ -99,14 +99,24 @@ fn a_regression_fails_only_when_the_environment_asks() {
     );
     assert_eq!(off.status.code(), Some(0));
 
-    // With the default, one past run is too short a history to fail on.
+    // With the default, one past run is too short a history for the ordinary rule, but a
+    // slowdown far beyond it (here a millionfold) still fails.
     let short = harness(
         dir.path(),
         &args[..5],
         &[("CODETAGS_BENCH_FAIL_ON_REGRESSION", "1")],
     );
-    assert_eq!(short.status.code(), Some(0), "{}", text(&short.stdout));
-    assert!(text(&short.stdout).contains("slower (few runs)"));
+    assert_eq!(short.status.code(), Some(1), "{}", text(&short.stdout));
+    assert!(text(&short.stdout).contains("REGRESSION (far)"));
+    // With the far rule off, it is only reported.
+    let lenient = [&args[..5], &["--far-factor", "inf"][..]].concat();
+    let off = harness(
+        dir.path(),
+        &lenient,
+        &[("CODETAGS_BENCH_FAIL_ON_REGRESSION", "1")],
+    );
+    assert_eq!(off.status.code(), Some(0), "{}", text(&off.stdout));
+    assert!(text(&off.stdout).contains("slower (few runs)"));
 
     let bogus = harness(
         dir.path(),

@@ -177,7 +177,51 @@ fn the_noise_combines_current_and_history_in_quadrature() {
 // ---------------------------------------------------------------- history
 
 #[test]
-fn a_short_history_never_makes_a_regression() {
+fn a_short_history_fails_only_a_slowdown_far_beyond_every_run() {
+    // +200 %: beyond three margins (3 × 20 % without noise: +60 %) and beyond each earlier run.
+    let far = [300.0; 5];
+    for runs in 1..3 {
+        let h = history_of("b", &vec![100.0; runs]);
+        let c = verdict(&far, &h, &Policy::default());
+        assert_eq!(c.verdict, Verdict::FarRegression, "{runs} runs");
+        assert!(has_regression(&[c]));
+    }
+    // A thousandfold slowdown against one run fails.
+    let h = history_of("b", &[1.0]);
+    assert_eq!(
+        verdict(&[1000.0; 5], &h, &Policy::default()).verdict,
+        Verdict::FarRegression
+    );
+    // Not beyond every earlier run: one run was nearly as slow, so the machine may just drift
+    // (no noise allowance here, so that only that condition stands in the way).
+    let h = history_of("b", &[50.0, 290.0]);
+    let exact = Policy {
+        noise_factor: 0.0,
+        ..Policy::default()
+    };
+    let c = verdict(&far, &h, &exact);
+    assert_eq!(c.baseline, Some(170.0));
+    assert_eq!(c.verdict, Verdict::SlowerFewRuns);
+    // Noisy samples widen the margin: +200 % with ±50 % samples is not far beyond.
+    let h = history_of("b", &[100.0]);
+    let noisy = [150.0, 200.0, 300.0, 400.0, 450.0];
+    assert_eq!(
+        verdict(&noisy, &h, &Policy::default()).verdict,
+        Verdict::SlowerFewRuns
+    );
+    // An infinite far factor turns the rule off.
+    let off = Policy {
+        far_factor: f64::INFINITY,
+        ..Policy::default()
+    };
+    assert_eq!(
+        verdict(&[1000.0; 5], &h, &off).verdict,
+        Verdict::SlowerFewRuns
+    );
+}
+
+#[test]
+fn a_short_history_makes_no_ordinary_regression() {
     let current = [150.0; 5];
     for runs in 1..3 {
         let h = history_of("b", &vec![100.0; runs]);

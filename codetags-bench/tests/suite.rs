@@ -97,6 +97,8 @@ fn without_a_stdlib_the_stdlib_benchmarks_are_unavailable_not_failed() {
         match def.setup(&inputs) {
             Ok(_) => assert!(
                 def.name.starts_with("parse_codetags")
+                    || def.name.starts_with("generated_tree")
+                    || def.name.starts_with("tag_file")
                     || def.name.starts_with("cache")
                     || def.name.starts_with("prune"),
                 "{} ran without a stdlib",
@@ -171,5 +173,21 @@ fn names_are_unique_and_grouped() {
         PepBench::ParseCodetags,
     ] {
         assert!(!pep_group(pep).is_empty());
+    }
+}
+
+#[test]
+fn generated_workloads_scan_what_they_wrote() {
+    // Small fixtures: a thousandth of the full size (200 files, 20 of them tagged; 1,000 tags).
+    let inputs = Inputs::without_stdlib("not needed").with_small_fixtures();
+    for (name, expected) in [
+        ("generated_tree/cold", 200 + 20),
+        ("generated_tree/warm", 200 + 20),
+        ("tag_file/cold", 1 + 1000),
+    ] {
+        let def = suite().into_iter().find(|d| d.name == name).unwrap();
+        let mut w = def.setup(&inputs).unwrap();
+        w.prepare().unwrap();
+        assert_eq!(w.run().unwrap(), expected, "{name}");
     }
 }

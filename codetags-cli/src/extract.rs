@@ -3,8 +3,8 @@
 //! [`codetags_parse::extract_with`] — decoding, the prefilter, the comment finder, the grammar,
 //! hashing only files with tags — so the scanner and `extract_tags` cannot drift apart.
 
-pub use codetags_parse::{Diagnostic, DiagnosticKind, Extraction, Schema, Tag};
-use codetags_parse::{ExtractOptions, extract_with};
+pub use codetags_parse::{Diagnostic, DiagnosticKind, Extraction, Schema, StreamedExtraction, Tag};
+use codetags_parse::{ExtractOptions, extract_each, extract_with};
 use sha2::{Digest, Sha256};
 
 /// SHA-256 of a file's bytes: the scan cache's content hash, and the tags'
@@ -49,6 +49,32 @@ pub fn extract_file(
         bytes_sha256: known,
     };
     extract_with(bytes, &options)
+}
+
+/// [`extract_file`], handing each tag to `each` as it is read (without digests or path: see
+/// [`codetags_parse::extract_each`]).
+///
+/// ```
+/// use codetags_cli::extract::{extract_file_each, Schema, Tokenize};
+/// let mut found = Vec::new();
+/// let summary = extract_file_each(b"# TODO: a <p:1>\n", None, Schema::Auto, Tokenize::MayHoldTags,
+///                                 &mut |tag| found.push(tag));
+/// assert_eq!((found.len(), summary.tags), (1, 1));
+/// assert!(summary.bytes_sha256.is_some());
+/// ```
+pub fn extract_file_each(
+    bytes: &[u8],
+    known: Option<&[u8; 32]>,
+    schema: Schema,
+    tokenize: Tokenize,
+    each: &mut dyn FnMut(Tag),
+) -> StreamedExtraction {
+    let options = ExtractOptions {
+        schema,
+        prefilter: tokenize == Tokenize::MayHoldTags,
+        bytes_sha256: known,
+    };
+    extract_each(bytes, &options, each)
 }
 
 /// Records the path the tag is reported under.

@@ -26,11 +26,13 @@ pub mod blamed;
 
 use crate::display::display_path;
 use crate::extract::Tag;
-use crate::scan::ScanOutcome;
+use crate::scan::{LazyFile, LazyOutcome, ScanOutcome, ScannedFile};
 use codetags_parse::FieldValue;
 use std::collections::BTreeMap;
 use std::io::{self, Write};
 use std::path::Path;
+
+mod json_stream;
 
 /// An output format.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -92,6 +94,21 @@ pub fn selected<'a>(
         .filter(|t| options.keeps(t))
 }
 
+/// How many tags of `outcome` pass the filter (decoding them only when there is a filter).
+pub fn selected_count(outcome: &LazyOutcome, options: &RenderOptions) -> usize {
+    if options.tags.is_empty() {
+        return outcome.tag_count();
+    }
+    let mut count = 0;
+    for file in outcome.files() {
+        let _ = file.for_each_tag(|tag| {
+            count += usize::from(options.keeps(&tag));
+            Ok::<(), ()>(())
+        });
+    }
+    count
+}
+
 /// Writes `outcome` in `format`.
 ///
 /// ```
@@ -150,16 +167,95 @@ fn report_context<'a>(
     context::ReportContext::new(outcome, |t| options.keeps(t), today, source_root(options))
 }
 
+/// Writes a [`LazyOutcome`] in `format`. Text and JSON stream it, one file and one tag at a
+/// time in path order, so a report never holds every tag; other formats decode it first.
+///
+/// ```
+/// use codetags_cli::{config::ProjectConfig, report::{render, render_lazy, Format, RenderOptions}};
+/// use codetags_cli::scan::{scan, scan_lazy, ScanRequest};
+/// let dir = tempfile::tempdir().unwrap();
+/// std::fs::write(dir.path().join("a.py"), "# TODO: tidy <p:1>\n").unwrap();
+/// let request = ScanRequest::new(vec![dir.path().into()], ProjectConfig::defaults(dir.path()));
+/// for format in [Format::Text, Format::Json, Format::Summary] {
+///     let (mut streamed, mut whole) = (Vec::new(), Vec::new());
+///     render_lazy(&scan_lazy(&request).unwrap(), format, &RenderOptions::default(), &mut streamed).unwrap();
+///     render(&scan(&request).unwrap(), format, &RenderOptions::default(), &mut whole).unwrap();
+///     assert_eq!(streamed, whole);
+/// }
+/// ```
+pub fn render_lazy(
+    outcome: &LazyOutcome,
+    format: Format,
+    options: &RenderOptions,
+    out: &mut dyn Write,
+) -> io::Result<()> {
+    match format {
+        Format::Text => text_of_files(&outcome.files(), options, out, &|_, _| None),
+        Format::Json => json_of_files(&outcome.files(), options, out),
+        #[allow(unreachable_patterns)]
+        _ => render(&outcome.to_outcome(), format, options, out),
+    }
+}
+
+/// A file of a report: its path and its tags in order (decoded one at a time for a
+/// [`LazyFile`]).
+trait ReportFile {
+    fn path(&self) -> &Path;
+    fn each_tag(&self, each: &mut dyn FnMut(&Tag) -> io::Result<()>) -> io::Result<()>;
+    /// Like `each_tag`, handing each tag over (a decoded tag is moved, not cloned).
+    fn each_owned_tag(&self, each: &mut dyn FnMut(Tag) -> io::Result<()>) -> io::Result<()> {
+        self.each_tag(&mut |tag| each(tag.clone()))
+    }
+}
+
+impl ReportFile for ScannedFile {
+    fn path(&self) -> &Path {
+        &self.path
+    }
+    fn each_tag(&self, each: &mut dyn FnMut(&Tag) -> io::Result<()>) -> io::Result<()> {
+        self.tags.iter().try_for_each(each)
+    }
+}
+
+impl ReportFile for LazyFile<'_> {
+    fn path(&self) -> &Path {
+        LazyFile::path(self)
+    }
+    fn each_tag(&self, each: &mut dyn FnMut(&Tag) -> io::Result<()>) -> io::Result<()> {
+        self.for_each_tag(|tag| each(&tag))
+    }
+    fn each_owned_tag(&self, each: &mut dyn FnMut(Tag) -> io::Result<()>) -> io::Result<()> {
+        self.for_each_tag(each)
+    }
+}
+
 /// The pycodetags JSON array, byte for byte what [`codetags_parse::write_pycodetags_json`]
-/// writes, formatted on every core ([`codetags_parse::write_pycodetags_json_parallel`]).
+/// writes, streamed in batches formatted on every core.
 fn render_json(
     outcome: &ScanOutcome,
     options: &RenderOptions,
     out: &mut dyn Write,
 ) -> io::Result<()> {
-    let tags: Vec<&Tag> = selected(outcome, options).collect();
-    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
-    codetags_parse::write_pycodetags_json_parallel(&tags, threads, out)
+    json_of_files(&outcome.files, options, out)
+}
+
+fn json_of_files<F: ReportFile>(
+    files: &[F],
+    options: &RenderOptions,
+    out: &mut dyn Write,
+) -> io::Result<()> {
+    json_stream::write_tags_json(out, |each| {
+        for file in files {
+            file.each_owned_tag(&mut |tag| {
+                if options.keeps(&tag) {
+                    each(tag)
+                } else {
+                    Ok(())
+                }
+            })?;
+        }
+        Ok(())
+    })
 }
 
 const RESET: &str = "\x1b[0m";
@@ -181,7 +277,7 @@ fn render_text(
     options: &RenderOptions,
     out: &mut dyn Write,
 ) -> io::Result<()> {
-    render_text_with(outcome, options, out, &|_, _| None)
+    text_of_files(&outcome.files, options, out, &|_, _| None)
 }
 
 /// The text lines, each followed by ` [suffix]` when `suffix(file index, tag index)` gives one.
@@ -191,15 +287,25 @@ fn render_text_with(
     out: &mut dyn Write,
     suffix: &dyn Fn(usize, usize) -> Option<String>,
 ) -> io::Result<()> {
-    for (file_index, file) in outcome.files.iter().enumerate() {
-        let path = display_path(&file.path);
-        for (tag_index, tag) in file
-            .tags
-            .iter()
-            .enumerate()
-            .filter(|(_, t)| options.keeps(t))
-        {
-            let suffix = suffix(file_index, tag_index)
+    text_of_files(&outcome.files, options, out, suffix)
+}
+
+fn text_of_files<F: ReportFile>(
+    files: &[F],
+    options: &RenderOptions,
+    out: &mut dyn Write,
+    suffix: &dyn Fn(usize, usize) -> Option<String>,
+) -> io::Result<()> {
+    for (file_index, file) in files.iter().enumerate() {
+        let path = display_path(file.path());
+        let mut tag_index = 0;
+        file.each_tag(&mut |tag| {
+            let index = tag_index;
+            tag_index += 1;
+            if !options.keeps(tag) {
+                return Ok(());
+            }
+            let suffix = suffix(file_index, index)
                 .map(|s| format!(" [{s}]"))
                 .unwrap_or_default();
             let line = tag.offsets.start_line + 1;
@@ -230,7 +336,8 @@ fn render_text_with(
                     tag.code_tag
                 )?;
             }
-        }
+            Ok(())
+        })?;
     }
     Ok(())
 }
@@ -326,13 +433,37 @@ fn display_folder(path: &Path) -> String {
 /// Writes one `path:line:col: message` line per diagnostic (1-based positions), sorted by path
 /// and position; returns how many were written.
 pub fn write_diagnostics(outcome: &ScanOutcome, out: &mut dyn Write) -> io::Result<usize> {
+    let files: Vec<(&Path, Vec<codetags_parse::Diagnostic>)> = outcome
+        .files
+        .iter()
+        .map(|f| (f.path.as_path(), f.diagnostics.clone()))
+        .collect();
+    diagnostics_lines(&files, &outcome.problems, out)
+}
+
+/// [`write_diagnostics`] for a [`LazyOutcome`] (its diagnostics are decoded, its tags not).
+pub fn write_lazy_diagnostics(outcome: &LazyOutcome, out: &mut dyn Write) -> io::Result<usize> {
+    let lazy = outcome.files();
+    let files: Vec<(&Path, Vec<codetags_parse::Diagnostic>)> = lazy
+        .iter()
+        .map(|f| (f.path(), f.diagnostics().into_owned()))
+        .filter(|(_, d)| !d.is_empty())
+        .collect();
+    diagnostics_lines(&files, &outcome.problems, out)
+}
+
+fn diagnostics_lines(
+    files: &[(&Path, Vec<codetags_parse::Diagnostic>)],
+    problems: &[crate::scan::ReadProblem],
+    out: &mut dyn Write,
+) -> io::Result<usize> {
     let mut lines: Vec<(&Path, usize, usize, String)> = Vec::new();
-    for file in &outcome.files {
-        for d in &file.diagnostics {
-            lines.push((&file.path, d.line, d.column, d.to_string()));
+    for (path, diagnostics) in files {
+        for d in diagnostics {
+            lines.push((path, d.line, d.column, d.to_string()));
         }
     }
-    for problem in &outcome.problems {
+    for problem in problems {
         lines.push((&problem.path, 0, 0, format!("1:1: {}", problem.message)));
     }
     lines.sort_by(|a, b| (a.0, a.1, a.2).cmp(&(b.0, b.1, b.2)));

@@ -14,19 +14,15 @@
 
 use crate::config::ProjectConfig;
 use ignore::{WalkBuilder, WalkState};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::Mutex;
 
-/// What the walker needs to know besides the configuration.
-#[derive(Debug, Clone)]
-pub struct WalkOptions {
-    /// Worker threads; 0 picks the number of CPUs.
-    pub threads: usize,
-    /// Follow symbolic links to files and folders.
-    pub follow_symlinks: bool,
-    /// A folder never entered (the cache root), compared after making it absolute.
-    pub skip_dir: Option<PathBuf>,
-}
+pub mod fsys;
+pub mod rules;
+pub mod tree;
+mod types;
+
+pub use types::{WalkError, WalkOptions, join_posix, not_regular, relative_posix, walk_error};
 
 /// A file the walk selected.
 #[derive(Debug)]
@@ -70,15 +66,6 @@ impl WalkedFile<'_> {
             None => std::fs::symlink_metadata(self.path),
         }
     }
-}
-
-/// A problem met while walking (an unreadable folder, a broken link): the walk goes on.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct WalkError {
-    /// The path concerned, when known.
-    pub path: Option<PathBuf>,
-    /// What went wrong.
-    pub message: String,
 }
 
 /// Walks `root` and calls `visit` for every selected file, in parallel. `match_prefix` is the
@@ -251,83 +238,8 @@ impl<T> Drop for Sink<'_, T> {
     }
 }
 
-/// The reason given for a path that is not a regular file: `not a regular file (FIFO)`, the
-/// wording of [`cache_core::fsread::ReadError::NotRegular`].
-pub(crate) fn not_regular(metadata: &std::fs::Metadata) -> String {
-    cache_core::fsread::ReadError::NotRegular {
-        kind: cache_core::fsread::describe_file_type(metadata),
-    }
-    .to_string()
-}
-
-fn walk_error(err: ignore::Error) -> WalkError {
-    fn path_of(err: &ignore::Error) -> Option<PathBuf> {
-        match err {
-            ignore::Error::WithPath { path, .. } => Some(path.clone()),
-            ignore::Error::WithDepth { err, .. } | ignore::Error::WithLineNumber { err, .. } => {
-                path_of(err)
-            }
-            ignore::Error::Loop { child, .. } => Some(child.clone()),
-            ignore::Error::Partial(errs) => errs.first().and_then(path_of),
-            _ => None,
-        }
-    }
-    fn message_of(err: &ignore::Error) -> String {
-        match err {
-            ignore::Error::WithPath { err, .. }
-            | ignore::Error::WithDepth { err, .. }
-            | ignore::Error::WithLineNumber { err, .. } => message_of(err),
-            // ignore's own message prints both paths raw; the line already starts with `child`.
-            ignore::Error::Loop { ancestor, .. } => format!(
-                "file system loop: points to an ancestor, {}",
-                crate::display::display_path(ancestor)
-            ),
-            other => other.to_string(),
-        }
-    }
-    WalkError {
-        path: path_of(&err),
-        message: message_of(&err),
-    }
-}
-
 fn has_extension(path: &Path, extensions: &[String]) -> bool {
     path.extension()
         .and_then(|e| e.to_str())
         .is_some_and(|e| extensions.iter().any(|x| x == e))
-}
-
-/// `path` relative to `root`, with `/` separators; empty when they are equal.
-pub fn relative_posix(root: &Path, path: &Path) -> String {
-    let rel = path.strip_prefix(root).unwrap_or(path);
-    // What the walker builds (names joined with `/`) is already in this form on Unix.
-    #[cfg(unix)]
-    if let Some(text) = rel.to_str()
-        && is_plain_posix(text)
-    {
-        return text.to_owned();
-    }
-    let mut out = String::new();
-    for component in rel.components() {
-        if !out.is_empty() {
-            out.push('/');
-        }
-        out.push_str(&component.as_os_str().to_string_lossy());
-    }
-    out
-}
-
-/// A relative path with no empty or `.` component: `Path::components` would give it back as is.
-#[cfg(unix)]
-fn is_plain_posix(text: &str) -> bool {
-    !text.starts_with('/') && text.split('/').all(|c| !c.is_empty() && c != ".")
-}
-
-/// Joins two POSIX relative paths, either of which may be empty.
-pub fn join_posix(prefix: &str, rel: &str) -> String {
-    match (prefix.is_empty(), rel.is_empty()) {
-        (true, _) => rel.to_owned(),
-        (false, true) => prefix.to_owned(),
-        (false, false) => format!("{prefix}/{rel}"),
-    }
 }

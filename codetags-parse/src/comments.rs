@@ -168,27 +168,14 @@ pub fn find_comments(text: &str) -> CommentScan {
 /// assert_eq!((scan.blocks[1].start_line, scan.blocks[1].start_column), (3, 4));
 /// ```
 pub fn comment_blocks(text: &str) -> BlockScan {
-    let scan = find_comments(text);
-    let mut blocks = Vec::with_capacity(scan.comments.len());
-    let mut current: Option<(&Comment, &Comment)> = None;
-    for comment in &scan.comments {
-        current = match current {
-            Some((first, last)) if comment.line == last.line + 1 && !comment.inline => {
-                Some((first, comment))
-            }
-            Some((first, last)) => {
-                blocks.push(make_block(text, first, last));
-                Some((comment, comment))
-            }
-            None => Some((comment, comment)),
-        };
-    }
-    if let Some((first, last)) = current {
-        blocks.push(make_block(text, first, last));
-    }
+    let mut scanner = Scanner::new(text);
+    scanner.comments = Vec::new();
+    scanner.grouper = Some(Grouper::default());
+    scanner.run();
+    let blocks = scanner.grouper.take().unwrap_or_default().finish(text);
     BlockScan {
         blocks,
-        error: scan.error,
+        error: scanner.error,
     }
 }
 
@@ -320,7 +307,39 @@ struct Scanner<'a> {
     indents: Vec<usize>,
     frames: Vec<Frame>,
     comments: Vec<Comment>,
+    /// When set, comments are grouped into blocks as they are found instead of collected: a
+    /// file of a million comment lines never holds a million [`Comment`]s.
+    grouper: Option<Grouper>,
     error: Option<Diagnostic>,
+}
+
+/// Groups comments into blocks as [`comment_blocks`] defines them, one comment at a time.
+#[derive(Debug, Default)]
+struct Grouper {
+    current: Option<(Comment, Comment)>,
+    blocks: Vec<CommentBlock>,
+}
+
+impl Grouper {
+    fn push(&mut self, text: &str, comment: Comment) {
+        self.current = match self.current.take() {
+            Some((first, last)) if comment.line == last.line + 1 && !comment.inline => {
+                Some((first, comment))
+            }
+            Some((first, last)) => {
+                self.blocks.push(make_block(text, &first, &last));
+                Some((comment.clone(), comment))
+            }
+            None => Some((comment.clone(), comment)),
+        };
+    }
+
+    fn finish(mut self, text: &str) -> Vec<CommentBlock> {
+        if let Some((first, last)) = self.current.take() {
+            self.blocks.push(make_block(text, &first, &last));
+        }
+        self.blocks
+    }
 }
 
 impl<'a> Scanner<'a> {
@@ -336,6 +355,7 @@ impl<'a> Scanner<'a> {
             frames: Vec::new(),
             // The stdlib averages one comment per 350 bytes.
             comments: Vec::with_capacity(text.len() / 512),
+            grouper: None,
             error: None,
         }
     }
@@ -566,14 +586,18 @@ impl<'a> Scanner<'a> {
                 .chars()
                 .all(is_py_space),
         };
-        self.comments.push(Comment {
+        let comment = Comment {
             line: self.line,
             column,
             end_column: column + bytes.get(start..end).map_or(0, char_count),
             start,
             end,
             inline,
-        });
+        };
+        match &mut self.grouper {
+            Some(grouper) => grouper.push(self.text, comment),
+            None => self.comments.push(comment),
+        }
         end
     }
 

@@ -111,6 +111,93 @@ pub fn extract_with(bytes: &[u8], options: &ExtractOptions<'_>) -> Extraction {
     }
 }
 
+/// What [`extract_each`] reports besides the tags it hands over.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct StreamedExtraction {
+    /// Problems, as [`Extraction::diagnostics`].
+    pub diagnostics: Vec<Diagnostic>,
+    /// How many tags were handed over.
+    pub tags: usize,
+    /// The SHA-256 of the bytes, as [`Extraction::bytes_sha256`].
+    pub bytes_sha256: Option<[u8; 32]>,
+    /// The SHA-256 of the decoded text, when tags were found and decoding changed the bytes
+    /// (a BOM, CRLF, another encoding): the tags' `source_digest`.
+    pub text_sha256: Option<[u8; 32]>,
+}
+
+/// [`extract_with`], handing each tag to `each` as the grammar reads it, in source order,
+/// instead of collecting them: a file of a million tags never holds a million [`Tag`]s. The
+/// tags come without digests (`source_digest`, `source_bytes_digest`) and `file_path`: the
+/// returned [`StreamedExtraction`] holds the digests, computed as [`extract_with`] does.
+///
+/// ```
+/// use codetags_parse::{extract_each, extract_with, ExtractOptions, Schema};
+/// let bytes = b"# TODO: one <p:1>\n# FIXME: two <p:1 p:2>\nx = 1  # BUG: three <q:3>\n";
+/// let options = ExtractOptions { prefilter: true, ..ExtractOptions::new(Schema::Pep350) };
+/// let mut names = Vec::new();
+/// let streamed = extract_each(bytes, &options, &mut |tag| names.push(tag.code_tag));
+/// let whole = extract_with(bytes, &options);
+/// assert_eq!(names, ["TODO", "BUG"]);
+/// assert_eq!((streamed.tags, streamed.diagnostics), (2, whole.diagnostics));
+/// assert_eq!(streamed.bytes_sha256, whole.bytes_sha256);
+/// assert_eq!(streamed.text_sha256, None);
+/// ```
+pub fn extract_each(
+    bytes: &[u8],
+    options: &ExtractOptions<'_>,
+    each: &mut dyn FnMut(Tag),
+) -> StreamedExtraction {
+    let known = options.bytes_sha256.copied();
+    let (text, _encoding) = match decode_text(bytes) {
+        Ok(decoded) => decoded,
+        Err(error) => {
+            return StreamedExtraction {
+                diagnostics: vec![decode_diagnostic(bytes, &error)],
+                bytes_sha256: known,
+                ..StreamedExtraction::default()
+            };
+        }
+    };
+    if options.prefilter && !crate::may_hold_tags(&text, options.schema) {
+        return StreamedExtraction {
+            bytes_sha256: known,
+            ..StreamedExtraction::default()
+        };
+    }
+    let scan = comment_blocks(&text);
+    let mut diagnostics = Vec::new();
+    let mut tags = 0usize;
+    for block in &scan.blocks {
+        grammar::parse_block_each(
+            &block.text,
+            block.start_line,
+            block.start_column,
+            options.schema,
+            &mut |tag| {
+                tags += 1;
+                each(tag);
+            },
+            &mut diagnostics,
+        );
+    }
+    diagnostics.extend(scan.error);
+    if tags == 0 {
+        return StreamedExtraction {
+            diagnostics,
+            bytes_sha256: known,
+            ..StreamedExtraction::default()
+        };
+    }
+    let digest = known.unwrap_or_else(|| Sha256::digest(bytes).into());
+    let text_sha256 = (bytes != text.as_bytes()).then(|| Sha256::digest(text.as_bytes()).into());
+    StreamedExtraction {
+        diagnostics,
+        tags,
+        bytes_sha256: Some(digest),
+        text_sha256,
+    }
+}
+
 /// The pipeline after decoding: prefilter, comment blocks, grammar, digests. `always_hash`
 /// hashes the bytes even without tags (for [`FileTags`]' digests).
 fn extract_decoded(

@@ -20,10 +20,11 @@ pub use comments::{BlockScan, Comment, CommentBlock, CommentScan, comment_blocks
 pub use diagnostic::{Diagnostic, DiagnosticKind};
 pub use dumps::{DumpError, dumps, dumps_as};
 pub use extract::{
-    ExtractOptions, Extraction, FileTags, decode_diagnostic, extract_tags, extract_tags_from_str,
-    extract_tags_prehashed, extract_with, fill_digests, parse_text,
+    ExtractOptions, Extraction, FileTags, StreamedExtraction, decode_diagnostic, extract_each,
+    extract_tags, extract_tags_from_str, extract_tags_prehashed, extract_with, fill_digests,
+    parse_text,
 };
-pub use grammar::{BlockTags, parse_block};
+pub use grammar::{BlockTags, parse_block, parse_block_each};
 pub use prefilter::may_hold_tags;
 pub use schema::{Schema, UnknownSchema};
 pub use source::{DecodeError, Source, decode, decode_text};

@@ -11,7 +11,7 @@ use cache_layout::{CACHEDIR_TAG, CACHEDIR_TAG_CONTENT, Layout, LayoutOptions};
 use chrono::{TimeDelta, Utc};
 use codetags_cli::config::ProjectConfig;
 use codetags_cli::report::{self, Format, RenderOptions};
-use codetags_cli::scan::{ScanOutcome, ScanRequest, scan};
+use codetags_cli::scan::{LazyOutcome, ScanRequest, scan_lazy};
 use codetags_cli::state::{CoreStateStore, StateStore};
 use codetags_parse::Schema;
 use tempfile::TempDir;
@@ -48,6 +48,8 @@ struct ScanTree {
     /// Empty the cache before every iteration.
     cold: bool,
     _dir: TempDir,
+    /// A generated tree, removed with the workload.
+    _tree: Option<TempDir>,
 }
 
 impl ScanTree {
@@ -60,6 +62,7 @@ impl ScanTree {
             settings: CacheSettings::default(),
             cold,
             _dir: dir,
+            _tree: None,
         };
         // The first scan checks the tree scans at all and, for a warm benchmark, fills the cache.
         w.run()?;
@@ -75,13 +78,13 @@ impl ScanTree {
         Ok(w)
     }
 
-    fn scan_once(&self) -> Result<(ScanOutcome, Arc<CoreStateStore>), BenchError> {
+    fn scan_once(&self) -> Result<(LazyOutcome, Arc<CoreStateStore>), BenchError> {
         let store = Arc::new(CoreStateStore::open(&self.cache_root, &self.settings));
         let mut request =
             ScanRequest::new(vec![self.tree.clone()], ProjectConfig::defaults(&self.tree));
         request.cache = Some(store.clone() as Arc<dyn StateStore>);
         request.skip_dir = Some(self.cache_root.clone());
-        let outcome = scan(&request).map_err(|e| BenchError::Failed(e.to_string()))?;
+        let outcome = scan_lazy(&request).map_err(|e| BenchError::Failed(e.to_string()))?;
         Ok((outcome, store))
     }
 }
@@ -100,7 +103,7 @@ impl Workload for ScanTree {
 
     fn run(&mut self) -> Result<u64, BenchError> {
         let (outcome, store) = self.scan_once()?;
-        report::render(
+        report::render_lazy(
             &outcome,
             Format::Json,
             &RenderOptions::default(),
@@ -131,6 +134,39 @@ pub(super) fn collect_stdlib_cold(inputs: &Inputs) -> Built {
 
 pub(super) fn collect_stdlib_warm(inputs: &Inputs) -> Built {
     Ok(Box::new(ScanTree::new(http_package(inputs)?, false)?))
+}
+
+/// A generated tree (`generated::Kind`), written once per process into a temporary folder,
+/// left to age past the racy-timestamp window (2 s) so a warm scan can trust its records.
+fn generated(kind: crate::generated::Kind, cold: bool) -> Built {
+    let tree = temp_dir("codetags-bench-tree-")?;
+    let root = tree.path().join("tree");
+    kind.generate(&root).map_err(|e| BenchError::io(&root, e))?;
+    std::thread::sleep(std::time::Duration::from_millis(2500));
+    let mut w = ScanTree::new(root, cold)?;
+    w._tree = Some(tree);
+    Ok(Box::new(w))
+}
+
+pub(super) fn generated_tree_cold(inputs: &Inputs) -> Built {
+    generated(
+        crate::generated::Kind::Tree(200_000 / inputs.generated_divisor()),
+        true,
+    )
+}
+
+pub(super) fn generated_tree_warm(inputs: &Inputs) -> Built {
+    generated(
+        crate::generated::Kind::Tree(200_000 / inputs.generated_divisor()),
+        false,
+    )
+}
+
+pub(super) fn tag_file_cold(inputs: &Inputs) -> Built {
+    generated(
+        crate::generated::Kind::Tags(1_000_000 / inputs.generated_divisor()),
+        true,
+    )
 }
 
 pub(super) fn inspect_repo_cold(inputs: &Inputs) -> Built {

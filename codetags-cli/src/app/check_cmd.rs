@@ -39,7 +39,7 @@ pub fn run_check(global: &GlobalArgs, args: CheckArgs) -> anyhow::Result<Exit> {
     request.follow_symlinks = args.follow_symlinks;
     request.skip_dir = cache.as_ref().map(|c| c.root().to_path_buf());
     request.cache = cache.clone().map(|c| c as Arc<dyn StateStore>);
-    let outcome = match progress::scan_with_progress(request, global.quiet == 0) {
+    let outcome = match progress::scan_outcome_with_progress(request, global.quiet == 0) {
         Ok(outcome) => outcome,
         Err(err @ ScanError::MissingPath { .. }) => {
             eprintln!("codetags: error: {err}");

@@ -12,7 +12,7 @@ use codetags_cli::display::display_path;
 use codetags_cli::extract::Tokenize;
 use codetags_cli::filter::Filter;
 use codetags_cli::report::{self, Format, RenderOptions};
-use codetags_cli::scan::{ScanError, ScanOutcome, ScanRequest};
+use codetags_cli::scan::{LazyOutcome, ScanError, ScanOutcome, ScanRequest};
 use codetags_cli::state::StateStore;
 use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
@@ -61,20 +61,22 @@ pub fn run_scan(global: &GlobalArgs, args: ScanArgs) -> anyhow::Result<Exit> {
     request.skip_dir = cache.as_ref().map(|c| c.root().to_path_buf());
     request.cache = cache.clone().map(|c| c as Arc<dyn StateStore>);
 
-    let mut outcome = match progress::scan_with_progress(request, global.quiet == 0) {
+    let outcome = match progress::scan_with_progress(request, global.quiet == 0) {
         Ok(outcome) => outcome,
         Err(err @ ScanError::MissingPath { .. }) => {
             eprintln!("codetags: error: {err}");
             return Ok(Exit::Usage);
         }
     };
-    if let Some(filter) = &filter {
-        apply_filter(filter, &mut outcome);
+    // The report streams from the compact outcome; a filter and blame need the tags themselves.
+    let wants_blame = args.blame || request_blame;
+    let mut full = (filter.is_some() || wants_blame).then(|| outcome.to_outcome());
+    if let (Some(filter), Some(full)) = (&filter, full.as_mut()) {
+        apply_filter(filter, full);
     }
-
-    let blame = (args.blame || request_blame).then(|| {
+    let blame = full.as_ref().filter(|_| wants_blame).map(|full| {
         let report = codetags_cli::blame::blame_tags(
-            &outcome,
+            full,
             cache
                 .as_deref()
                 .map(|c| c as &dyn codetags_cli::blame::BlameCache),
@@ -104,16 +106,23 @@ pub fn run_scan(global: &GlobalArgs, args: ScanArgs) -> anyhow::Result<Exit> {
         Some(path) => {
             // The error already names the target (never the temp file beside it).
             output::write_atomically(path, |w| {
-                render(&outcome, blame.as_ref(), format, &options, w)
+                render(&outcome, full.as_ref(), blame.as_ref(), format, &options, w)
             })
             .map_err(anyhow::Error::from)
         }
         None => {
             let stdout = std::io::stdout();
             let mut out = std::io::BufWriter::with_capacity(1 << 16, stdout.lock());
-            render(&outcome, blame.as_ref(), format, &options, &mut out)
-                .and_then(|()| out.flush())
-                .context("cannot write to stdout")
+            render(
+                &outcome,
+                full.as_ref(),
+                blame.as_ref(),
+                format,
+                &options,
+                &mut out,
+            )
+            .and_then(|()| out.flush())
+            .context("cannot write to stdout")
         }
     };
     if let Err(err) = written
@@ -123,7 +132,10 @@ pub fn run_scan(global: &GlobalArgs, args: ScanArgs) -> anyhow::Result<Exit> {
     }
 
     log_phase(run_started, "rendered");
-    report_to_stderr(&outcome, &options, global.quiet);
+    match &full {
+        Some(full) => report_full_to_stderr(full, &options, global.quiet),
+        None => report_to_stderr(&outcome, &options, global.quiet),
+    }
     if let Some(blame) = &blame
         && global.quiet < 2
     {
@@ -151,19 +163,22 @@ pub fn run_scan(global: &GlobalArgs, args: ScanArgs) -> anyhow::Result<Exit> {
     }
 }
 
-/// Renders with each tag's blame when `--blame` asked for it.
+/// Renders the compact outcome, streaming; or the decoded one (`full`: filtered), with each
+/// tag's blame when `--blame` asked for it.
 fn render(
-    outcome: &ScanOutcome,
+    outcome: &LazyOutcome,
+    full: Option<&ScanOutcome>,
     blame: Option<&codetags_cli::blame::BlameReport>,
     format: Format,
     options: &RenderOptions,
     out: &mut dyn Write,
 ) -> std::io::Result<()> {
-    match blame {
-        Some(blame) => {
-            report::render_blamed(outcome, blame, format, options, chrono::Utc::now(), out)
+    match (full, blame) {
+        (Some(full), Some(blame)) => {
+            report::render_blamed(full, blame, format, options, chrono::Utc::now(), out)
         }
-        None => report::render(outcome, format, options, out),
+        (Some(full), None) => report::render(full, format, options, out),
+        (None, _) => report::render_lazy(outcome, format, options, out),
     }
 }
 
@@ -182,7 +197,21 @@ fn apply_filter(filter: &Filter, outcome: &mut ScanOutcome) {
 }
 
 /// Diagnostics, one line each, then the closing count or "nothing found" line.
-fn report_to_stderr(outcome: &ScanOutcome, options: &RenderOptions, quiet: u8) {
+fn report_to_stderr(outcome: &LazyOutcome, options: &RenderOptions, quiet: u8) {
+    let stderr = std::io::stderr();
+    let mut err = stderr.lock();
+    let count = report::write_lazy_diagnostics(outcome, &mut err).unwrap_or(0);
+    if quiet > 0 {
+        return;
+    }
+    let tags = report::selected_count(outcome, options);
+    closing_lines(&mut err, count, tags, outcome.stats.files, || {
+        outcome.files_with_diagnostics()
+    });
+}
+
+/// [`report_to_stderr`] for a decoded (filtered) outcome.
+fn report_full_to_stderr(outcome: &ScanOutcome, options: &RenderOptions, quiet: u8) {
     let stderr = std::io::stderr();
     let mut err = stderr.lock();
     let count = report::write_diagnostics(outcome, &mut err).unwrap_or(0);
@@ -190,20 +219,29 @@ fn report_to_stderr(outcome: &ScanOutcome, options: &RenderOptions, quiet: u8) {
         return;
     }
     let tags = report::selected(outcome, options).count();
-    if tags == 0 {
-        let _ = writeln!(
-            err,
-            "codetags: no tags found ({} files scanned)",
-            outcome.stats.files
-        );
-    }
-    if count > 0 {
-        let files = outcome
+    closing_lines(&mut err, count, tags, outcome.stats.files, || {
+        outcome
             .files
             .iter()
             .filter(|f| !f.diagnostics.is_empty())
             .count()
-            + outcome.problems.len();
+            + outcome.problems.len()
+    });
+}
+
+/// The "nothing found" and diagnostics-count lines.
+fn closing_lines(
+    err: &mut dyn Write,
+    count: usize,
+    tags: usize,
+    scanned: usize,
+    files_with_diagnostics: impl FnOnce() -> usize,
+) {
+    if tags == 0 {
+        let _ = writeln!(err, "codetags: no tags found ({scanned} files scanned)");
+    }
+    if count > 0 {
+        let files = files_with_diagnostics();
         let _ = writeln!(
             err,
             "codetags: {count} diagnostic{} in {files} file{}",

@@ -1,24 +1,33 @@
 //! The progress spinner on stderr while a long scan runs.
 
-use codetags_cli::scan::{self, ScanError, ScanOutcome, ScanRequest};
+use codetags_cli::scan::{self, LazyOutcome, ScanError, ScanRequest};
 use std::io::IsTerminal;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
+
+/// [`scan_with_progress`], the outcome decoded: for the commands that work on the tags
+/// themselves (`check`, `data`) rather than streaming a report.
+pub fn scan_outcome_with_progress(
+    request: ScanRequest,
+    allowed: bool,
+) -> Result<scan::ScanOutcome, ScanError> {
+    scan_with_progress(request, allowed).map(|lazy| lazy.to_outcome())
+}
 
 /// Runs the scan on a worker thread; when stderr is a terminal and the scan lasts more than
 /// a moment, shows a spinner with the number of files visited.
 pub fn scan_with_progress(
     mut request: ScanRequest,
     allowed: bool,
-) -> Result<ScanOutcome, ScanError> {
+) -> Result<LazyOutcome, ScanError> {
     if !allowed || !std::io::stderr().is_terminal() {
-        return scan::scan(&request);
+        return scan::scan_lazy(&request);
     }
     let counter = Arc::new(AtomicUsize::new(0));
     request.progress = Some(counter.clone());
     std::thread::scope(|scope| {
-        let worker = scope.spawn(|| scan::scan(&request));
+        let worker = scope.spawn(|| scan::scan_lazy(&request));
         let mut bar: Option<indicatif::ProgressBar> = None;
         let mut waited = Duration::ZERO;
         let tick = Duration::from_millis(50);

@@ -23,12 +23,14 @@
 //! file seen for the first time without tags gets no hash: if its stat data changes later, it
 //! is simply re-parsed once and its hash stored then.
 
+mod lazy;
 mod outcome;
 mod read;
 mod request;
 mod roots;
 mod visit;
 
+pub use lazy::{LazyFile, LazyOutcome};
 pub use outcome::{ReadProblem, ScanError, ScanOutcome, ScannedFile};
 pub use request::ScanRequest;
 
@@ -37,10 +39,9 @@ pub use request::ScanRequest;
 #[doc(no_inline)]
 pub use crate::state::{ScanState, StateKey, StateStore};
 
-use crate::state::{FileRecord, ResultSettings, STATE_FORMAT, system_time_ns};
+use crate::state::{ResultSettings, STATE_FORMAT, system_time_ns};
 use crate::version::VERSION;
 use crate::walk::WalkOptions;
-use roots::join_display;
 use std::time::{Instant, SystemTime};
 /// Scans the request's paths. Bad files never abort the scan: they become diagnostics.
 ///
@@ -54,6 +55,25 @@ use std::time::{Instant, SystemTime};
 /// assert_eq!(names, ["a.py", "b.py"]);
 /// ```
 pub fn scan(request: &ScanRequest) -> Result<ScanOutcome, ScanError> {
+    Ok(scan_lazy(request)?.into_outcome())
+}
+
+/// [`scan`], with the result left in the compact form of the scan states: its files are
+/// decoded one at a time, in path order, when [`LazyOutcome::files`] are rendered. What the
+/// text and JSON reports stream from.
+///
+/// ```
+/// use codetags_cli::{config::ProjectConfig, scan::{scan_lazy, ScanRequest}};
+/// let dir = tempfile::tempdir().unwrap();
+/// std::fs::write(dir.path().join("a.py"), "# TODO: one <p:2>\n# FIXME: two <p:1>\n").unwrap();
+/// let request = ScanRequest::new(vec![dir.path().into()], ProjectConfig::defaults(dir.path()));
+/// let outcome = scan_lazy(&request).unwrap();
+/// let files = outcome.files();
+/// let mut names = Vec::new();
+/// files[0].for_each_tag(|tag| { names.push(tag.code_tag.clone()); Ok::<_, ()>(()) }).unwrap();
+/// assert_eq!(names, ["TODO", "FIXME"]);
+/// ```
+pub fn scan_lazy(request: &ScanRequest) -> Result<LazyOutcome, ScanError> {
     let started = Instant::now();
     let started_ns = system_time_ns(SystemTime::now());
     let roots = roots::resolve_roots(request)?;
@@ -66,7 +86,8 @@ pub fn scan(request: &ScanRequest) -> Result<ScanOutcome, ScanError> {
             .as_ref()
             .and_then(|d| std::path::absolute(d).ok()),
     };
-    let mut outcome = ScanOutcome::default();
+    let mut collected = ScanOutcome::default();
+    let mut lazy = LazyOutcome::default();
     for root in &roots {
         let key = StateKey {
             format: STATE_FORMAT,
@@ -76,27 +97,29 @@ pub fn scan(request: &ScanRequest) -> Result<ScanOutcome, ScanError> {
         };
         let old = request.cache.as_ref().and_then(|c| c.load(&key));
         if old.is_some() {
-            outcome.stats.states_loaded += 1;
+            collected.stats.states_loaded += 1;
         }
+        log_phase(started, "state loaded");
         let (state, changed) =
-            visit::scan_root(request, root, &options, old, started_ns, &mut outcome);
+            visit::scan_root(request, root, &options, old, started_ns, &mut collected);
         log_phase(started, "walked and parsed");
         if changed && let Some(cache) = &request.cache {
             cache.store(&key, &state);
-            outcome.stats.states_written += 1;
+            collected.stats.states_written += 1;
             log_phase(started, "state stored");
         }
-        for record in state.files.into_iter().filter(FileRecord::has_findings) {
-            let path = join_display(&root.display, &record.rel);
-            outcome.files.push(visit::finish_file(path, record));
-        }
+        lazy.roots.push(lazy::LazyRoot {
+            display: root.display.clone(),
+            table: state.files,
+        });
     }
-    log_phase(started, "outcome built");
-    outcome.files.sort_by(|a, b| a.path.cmp(&b.path));
-    outcome.problems.sort_by(|a, b| a.path.cmp(&b.path));
-    outcome.elapsed = started.elapsed();
-    log_phase(started, "outcome sorted");
-    Ok(outcome)
+    collected.problems.sort_by(|a, b| a.path.cmp(&b.path));
+    lazy.extra = collected.files;
+    lazy.problems = collected.problems;
+    lazy.stats = collected.stats;
+    lazy.elapsed = started.elapsed();
+    log_phase(started, "scan done");
+    Ok(lazy)
 }
 
 /// Logs, at debug level (`-vv`), that a phase of a scan ended and how long since `started`.

@@ -31,6 +31,23 @@ impl ReadBuffer {
         Ok((stat, bytes))
     }
 
+    /// Stats a file the walk opened (relative to its folder, without blocking) through its
+    /// handle, refuses anything but a regular file, and reads it.
+    pub(super) fn read_opened(
+        &mut self,
+        mut file: std::fs::File,
+    ) -> Result<(FileStat, &[u8]), ReadError> {
+        let metadata = file.metadata()?;
+        if !metadata.is_file() {
+            return Err(ReadError::NotRegular {
+                kind: cache_core::fsread::describe_file_type(&metadata),
+            });
+        }
+        let stat = FileStat::of(&metadata);
+        let bytes = self.fill(&mut file, stat.size)?;
+        Ok((stat, bytes))
+    }
+
     /// Reads the file from the start with plain `read` calls into the reused buffer.
     /// `File::read_to_end` would `fstat` and `lseek` first to size its buffer, two system calls
     /// per file that the stat data already answers. Reading stops at EOF, or once `size` bytes

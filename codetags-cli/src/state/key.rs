@@ -6,8 +6,9 @@ use serde::{Deserialize, Serialize};
 
 /// Bumped whenever [`ScanState`](super::ScanState)'s encoding changes (postcard is not self-describing), or what
 /// its records mean: 3 since files that cannot hold tags are no longer tokenized, so their
-/// records carry no tokenizer diagnostics (a state written before would replay them).
-pub const STATE_FORMAT: u32 = 3;
+/// records carry no tokenizer diagnostics (a state written before would replay them); 4 for the
+/// compact table with folder records ([`super::table`]).
+pub const STATE_FORMAT: u32 = 4;
 
 /// The function name hashed into every scan-state key.
 ///

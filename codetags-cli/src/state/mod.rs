@@ -1,8 +1,9 @@
 //! The scan state: what is cached between scans, how it is keyed, and where it is stored.
 //!
-//! One cache entry per scan root holds a record per file ([`ScanState`], [`FileRecord`]): its
-//! path relative to the root, size, mtime (ns), mode, the SHA-256 of its bytes when known, and
-//! its parsed tags and diagnostics. The entry's key is the SHA-256 of a function name
+//! One cache entry per scan root holds a record per folder and per file ([`ScanState`], in the
+//! compact rows of [`table`]): a file's name, size, mtime (ns), mode, the SHA-256 of its bytes
+//! when known, and its encoded tags and diagnostics; a folder's name, mtime, inode and ignore
+//! files, so that the next walk need not list a folder that did not change. The entry's key is the SHA-256 of a function name
 //! ([`STATE_FUNCTION`]) and its arguments ([`StateKey`]): the canonical root, a fingerprint of
 //! every setting that changes results ([`ResultSettings`]), the cache format
 //! ([`STATE_FORMAT`]) and the tool version. A warm scan of an unchanged tree therefore loads
@@ -26,9 +27,10 @@ mod key;
 mod portable;
 mod record;
 mod store;
+pub mod table;
 
 pub use key::{ResultSettings, STATE_FORMAT, STATE_FUNCTION, StateKey};
 pub use portable::PORTABLE_STATE_FUNCTION;
 pub(crate) use record::system_time_ns;
-pub use record::{FileRecord, FileStat, RACY_GRANULARITY_NS, ScanState, ScanStats};
+pub use record::{FileStat, RACY_GRANULARITY_NS, ScanState, ScanStats};
 pub use store::{CoreStateStore, LAST_SCAN_FILE, LastScan, StateStore, read_last_scan};

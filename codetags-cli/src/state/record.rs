@@ -1,8 +1,7 @@
 //! What is stored about one scan root ([`ScanState`]) and each of its files ([`FileRecord`],
 //! validated by [`FileStat`]), and the counters a scan keeps ([`ScanStats`]).
 
-use crate::extract::Tag;
-use codetags_parse::Diagnostic;
+use super::table::FileTable;
 use serde::{Deserialize, Serialize};
 use std::time::{SystemTime, UNIX_EPOCH};
 
@@ -12,35 +11,12 @@ use std::time::{SystemTime, UNIX_EPOCH};
 pub const RACY_GRANULARITY_NS: i64 = 2_000_000_000;
 
 /// The cached result of scanning one root.
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct ScanState {
     /// When the scan that produced this state started (ns since the Unix epoch).
     pub started_ns: i64,
-    /// One record per file, sorted by `rel`.
-    pub files: Vec<FileRecord>,
-}
-
-/// What was known about one file.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct FileRecord {
-    /// Path relative to the scan root, `/`-separated.
-    pub rel: String,
-    /// Size, mtime (ns) and mode when the file was read.
-    pub stat: FileStat,
-    /// SHA-256 of the file's bytes; `None` for a file without tags that was read only once
-    /// (see [`crate::scan`](mod@crate::scan), "When files are hashed").
-    pub content: Option<[u8; 32]>,
-    /// Tags found, in source order, `file_path` unset.
-    pub tags: Vec<Tag>,
-    /// Problems found while parsing.
-    pub diagnostics: Vec<Diagnostic>,
-}
-
-impl FileRecord {
-    /// Whether the file has tags or diagnostics: the files a [`crate::scan::ScanOutcome`] lists.
-    pub fn has_findings(&self) -> bool {
-        !self.tags.is_empty() || !self.diagnostics.is_empty()
-    }
+    /// Its folders and files, in the compact form of [`super::table`].
+    pub files: FileTable,
 }
 
 /// The stat data a record is validated with.
@@ -123,4 +99,10 @@ pub struct ScanStats {
     pub states_loaded: usize,
     /// Scan roots whose state was written back.
     pub states_written: usize,
+    /// Folders listed (read from the file system).
+    #[serde(default)]
+    pub folders_listed: usize,
+    /// Folders not listed because their record still held (their files were stat'ed).
+    #[serde(default)]
+    pub folders_reused: usize,
 }

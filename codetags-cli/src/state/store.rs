@@ -53,7 +53,7 @@ impl CoreStateStore {
     /// let settings = ResultSettings::of(&request);
     /// let key = StateKey { format: 1, root: "/src".into(), settings, tool_version: "0".into() };
     /// assert!(store.load(&key).is_none());
-    /// store.store(&key, &ScanState { started_ns: 7, files: vec![] });
+    /// store.store(&key, &ScanState { started_ns: 7, files: Default::default() });
     /// assert_eq!(store.load(&key).unwrap().started_ns, 7);
     /// ```
     ///

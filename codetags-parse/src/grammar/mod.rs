@@ -55,16 +55,51 @@ pub fn parse_block(
     schema: Schema,
 ) -> BlockTags {
     let mut out = BlockTags::default();
+    let mut tags = Vec::new();
+    parse_block_each(
+        text,
+        start_line,
+        start_column,
+        schema,
+        &mut |tag| tags.push(tag),
+        &mut out.diagnostics,
+    );
+    out.tags = tags;
+    out
+}
+
+/// [`parse_block`], handing each tag to `each` as it is read instead of collecting them (a
+/// block of a million tag lines never holds a million tags); diagnostics go to `diagnostics`.
+///
+/// ```
+/// use codetags_parse::{grammar, Schema};
+/// let (mut names, mut problems) = (Vec::new(), Vec::new());
+/// grammar::parse_block_each("# TODO: a <p:1>\n# FIXME: b <p:2 p:3>", 0, 0, Schema::Pep350,
+///     &mut |tag| names.push(tag.code_tag), &mut problems);
+/// assert_eq!((names, problems.len()), (vec!["TODO".to_owned()], 1));
+/// ```
+pub fn parse_block_each(
+    text: &str,
+    start_line: usize,
+    start_column: usize,
+    schema: Schema,
+    each: &mut dyn FnMut(Tag),
+    diagnostics: &mut Vec<Diagnostic>,
+) {
     // Most comments are prose: an anchor needs a `:`, so skip splitting blocks that have none.
     if schema != Schema::Folk && memchr::memchr(b':', text.as_bytes()).is_none() {
-        return out;
+        return;
     }
     let block = Block::new(text, start_line, start_column);
     match schema {
-        Schema::Folk => folk::parse(&block, &mut out),
-        _ => parse_anchored(&block, schema, &mut out),
+        Schema::Folk => {
+            let mut out = BlockTags::default();
+            folk::parse(&block, &mut out);
+            out.tags.into_iter().for_each(&mut *each);
+            diagnostics.append(&mut out.diagnostics);
+        }
+        _ => parse_anchored(&block, schema, each, diagnostics),
     }
-    out
 }
 
 /// One line of a block: its text (no `\n`) and its byte offset in the block text.
@@ -240,35 +275,38 @@ impl<'a> Extent<'a> {
     }
 }
 
-/// The anchors of `schema`'s tag names in the block, each with its extent.
-fn extents<'a>(block: &Block<'a>, schema: Schema) -> Vec<Extent<'a>> {
-    let anchors: Vec<(usize, Anchor<'a>)> = block
+/// The anchors of `schema`'s tag names in the block, each with its extent, one at a time: the
+/// extent of an anchor ends at the next anchor, so the anchors are found as the extents are.
+fn extents<'a, 'b>(block: &'b Block<'a>, schema: Schema) -> impl Iterator<Item = Extent<'a>> + 'b {
+    let mut anchors = block
         .lines
         .iter()
         .enumerate()
         .filter_map(|(index, line)| Some((index, match_anchor(line.text)?)))
-        .filter(|(_, anchor)| schema.matches_tag(anchor.tag))
-        .collect();
-    let mut out = Vec::with_capacity(anchors.len());
-    for (position, &(start, anchor)) in anchors.iter().enumerate() {
-        let next = anchors
-            .get(position + 1)
-            .map_or(block.lines.len(), |(line, _)| *line);
+        .filter(move |(_, anchor)| schema.matches_tag(anchor.tag))
+        .peekable();
+    std::iter::from_fn(move || {
+        let (start, anchor) = anchors.next()?;
+        let next = anchors.peek().map_or(block.lines.len(), |(line, _)| *line);
         // Executable lines end a tag (a standalone caller may pass them); blocks from the
         // comment finder hold only comment lines, but a form feed before `#` also ends it.
         let stop = (start + 1..next)
             .find(|&line| comment_prefix(block.lines[line].text).is_none())
             .unwrap_or(next);
-        out.push(Extent {
+        Some(Extent {
             anchor,
             start,
             stop,
-        });
-    }
-    out
+        })
+    })
 }
 
-fn parse_anchored(block: &Block<'_>, schema: Schema, out: &mut BlockTags) {
+fn parse_anchored(
+    block: &Block<'_>,
+    schema: Schema,
+    each: &mut dyn FnMut(Tag),
+    diagnostics: &mut Vec<Diagnostic>,
+) {
     for extent in extents(block, schema) {
         let result = match schema {
             Schema::Tdg => tdg::parse(block, &extent, Schema::Tdg),
@@ -280,9 +318,9 @@ fn parse_anchored(block: &Block<'_>, schema: Schema, out: &mut BlockTags) {
             Schema::Folk => Ok(None),
         };
         match result {
-            Ok(Some(tag)) => out.tags.push(tag),
+            Ok(Some(tag)) => each(tag),
             Ok(None) => {}
-            Err(diagnostic) => out.diagnostics.push(diagnostic),
+            Err(diagnostic) => diagnostics.push(diagnostic),
         }
     }
 }

@@ -481,3 +481,78 @@ fn check_counts_max_age_from_the_blame_date() {
         "{stdout}"
     );
 }
+
+/// The counters of the `blame done` log line (`-v`): (cached, blamed).
+fn blame_counts(stderr: &str) -> (usize, usize) {
+    let line = stderr
+        .lines()
+        .find(|l| l.contains("blame done"))
+        .unwrap_or_else(|| panic!("no blame log line in {stderr}"));
+    let field = |name: &str| -> usize {
+        let start = line.find(&format!(" {name}=")).unwrap() + name.len() + 2;
+        line[start..].split(' ').next().unwrap().parse().unwrap()
+    };
+    (field("cached"), field("blamed"))
+}
+
+/// With a Redis tier, a second checkout of the same commit at another path, with an empty
+/// local cache, gets every answer from the server and runs no blame; a dead server means local
+/// blame, one warning and exit 0. Needs `CODETAGS_TEST_REDIS_URL` (`.ci/run` starts a server).
+#[test]
+fn blame_is_shared_through_redis_and_a_dead_remote_costs_nothing() {
+    let Ok(url) = std::env::var("CODETAGS_TEST_REDIS_URL") else {
+        eprintln!("skipped: CODETAGS_TEST_REDIS_URL is not set (.ci/run starts a redis-server)");
+        return;
+    };
+    let repo = repository();
+    write(
+        repo.path(),
+        "pyproject.toml",
+        "[project]\nname = \"blame-share\"\n",
+    );
+    git(repo.path(), &["add", "pyproject.toml"], ANN);
+    git(repo.path(), &["commit", "-qm", "project"], ANN);
+    let caches = tempfile::tempdir().unwrap();
+    let run = |dir: &Path, cache: &str, remote: &str| {
+        let out = Command::cargo_bin("codetags")
+            .unwrap()
+            .current_dir(dir)
+            .env("PYCODETAGS_CACHE_REMOTE", remote)
+            .env_remove("PYCODETAGS_CACHE_REMOTE_KEY")
+            .env_remove("RUST_LOG")
+            .args(["-v", "scan", "--blame", "--format", "json", "--cache-dir"])
+            .arg(caches.path().join(cache))
+            .arg(".")
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let records: Vec<serde_json::Value> = serde_json::from_slice(&out.stdout).unwrap();
+        let blames: Vec<serde_json::Value> = records.iter().map(|r| r["blame"].clone()).collect();
+        (blames, String::from_utf8_lossy(&out.stderr).into_owned())
+    };
+    let (first, _) = run(repo.path(), "first", &url);
+    assert_eq!(first.len(), 8);
+    assert!(first.iter().all(|b| b["committed"] == true));
+
+    let clone = tempfile::tempdir().unwrap();
+    let source = format!("file://{}", repo.path().display());
+    git(clone.path(), &["clone", "-q", &source, "copy"], ANN);
+    let copy = clone.path().join("copy");
+    let (second, stderr) = run(&copy, "second", &url);
+    assert_eq!(blame_counts(&stderr), (3, 0), "{stderr}");
+    assert_eq!(second, first);
+
+    // A closed port: one warning, blame done locally, the same answers.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let (dead, stderr) = run(&copy, "third", &format!("redis://127.0.0.1:{port}/"));
+    assert_eq!(blame_counts(&stderr), (0, 3), "{stderr}");
+    assert_eq!(dead, first);
+}

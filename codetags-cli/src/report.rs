@@ -27,7 +27,7 @@ pub mod blamed;
 use crate::display::display_path;
 use crate::extract::Tag;
 use crate::scan::{LazyFile, LazyOutcome, ScanOutcome, ScannedFile};
-use codetags_parse::FieldValue;
+use fields::fields_text;
 use std::collections::BTreeMap;
 use std::io::{self, Write};
 use std::path::Path;
@@ -340,37 +340,6 @@ fn text_of_files<F: ReportFile>(
         })?;
     }
     Ok(())
-}
-
-/// `key=value` pairs: `id`, then data, custom and default fields in source order. Values with
-/// spaces or quotes are JSON-quoted, so the line stays unambiguous.
-fn fields_text(tag: &Tag) -> String {
-    let mut parts: Vec<String> = Vec::new();
-    if let Some(id) = &tag.tag_id {
-        parts.push(format!("id={}", quote(id)));
-    }
-    for map in [&tag.data_fields, &tag.custom_fields, &tag.default_fields] {
-        for (key, value) in map.iter() {
-            let value = match value {
-                FieldValue::Str(s) => quote(s),
-                FieldValue::List(items) => quote(&items.join(",")),
-            };
-            parts.push(format!("{key}={value}"));
-        }
-    }
-    parts.join(" ")
-}
-
-fn quote(value: &str) -> String {
-    if !value.is_empty()
-        && !value
-            .chars()
-            .any(|c| c.is_whitespace() || c == '"' || c == '\'' || c == '<' || c == '>')
-    {
-        value.to_owned()
-    } else {
-        serde_json::to_string(value).unwrap_or_else(|_| format!("{value:?}"))
-    }
 }
 
 fn render_summary(

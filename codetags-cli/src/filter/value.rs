@@ -320,33 +320,9 @@ fn write_json_string(s: &str, out: &mut String) {
     out.push('"');
 }
 
-/// Python's `repr(str)`: single quotes unless the text holds a single quote and no double one.
+/// Python's `repr(str)` (codetags-parse's, with CPython's printable set).
 fn python_str_repr(s: &str) -> String {
-    let quote = if s.contains('\'') && !s.contains('"') {
-        '"'
-    } else {
-        '\''
-    };
-    let mut out = String::with_capacity(s.len() + 2);
-    out.push(quote);
-    for c in s.chars() {
-        match c {
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            c if c == quote => {
-                out.push('\\');
-                out.push(c);
-            }
-            c if (c as u32) < 0x20 || c == '\u{7f}' => {
-                let _ = write!(out, "\\x{:02x}", c as u32);
-            }
-            c => out.push(c),
-        }
-    }
-    out.push(quote);
-    out
+    codetags_parse::dumps::python_repr(s)
 }
 
 /// Python's `repr(float)`: the shortest round-tripping digits, in positional notation for

@@ -15,11 +15,11 @@
 //! finding, or its column moving, leave it unchanged; editing its text, renaming its file or
 //! changing its rule makes a new one.
 
+use super::fields::fields_text;
 use super::srcroot::SourceRoot;
 use crate::check::{Finding, RULES, Severity};
 use crate::extract::Tag;
 use crate::scan::ScanOutcome;
-use codetags_parse::FieldValue;
 use sha2::{Digest, Sha256};
 use std::collections::{BTreeMap, HashMap};
 use std::path::PathBuf;
@@ -186,36 +186,6 @@ fn severity_level(severity: Severity) -> Level {
         Severity::Error => Level::Error,
         Severity::Warning => Level::Warning,
     }
-}
-
-/// `key=value` pairs: `id`, then data, custom and default fields in source order; values with
-/// spaces or quotes JSON-quoted.
-fn fields_text(tag: &Tag) -> String {
-    let quote = |value: &str| {
-        if !value.is_empty()
-            && !value
-                .chars()
-                .any(|c| c.is_whitespace() || "\"'<>".contains(c))
-        {
-            value.to_owned()
-        } else {
-            serde_json::to_string(value).unwrap_or_else(|_| format!("{value:?}"))
-        }
-    };
-    let mut parts: Vec<String> = Vec::new();
-    if let Some(id) = &tag.tag_id {
-        parts.push(format!("id={}", quote(id)));
-    }
-    for map in [&tag.data_fields, &tag.custom_fields, &tag.default_fields] {
-        for (key, value) in map.iter() {
-            let value = match value {
-                FieldValue::Str(s) => quote(s),
-                FieldValue::List(items) => quote(&items.join(",")),
-            };
-            parts.push(format!("{key}={value}"));
-        }
-    }
-    parts.join(" ")
 }
 
 /// `warning` for kinds that name a defect or a danger, `note` for the others.

@@ -165,6 +165,38 @@ pub fn parse_date(text: &str) -> Option<NaiveDate> {
     NaiveDate::parse_from_str(text.trim(), "%Y-%m-%d").ok()
 }
 
+/// `key=value` pairs: `id`, then data, custom and default fields in source order. Values with
+/// spaces or quotes are JSON-quoted, so the line stays unambiguous (the text report, and the
+/// annotations' messages).
+pub fn fields_text(tag: &Tag) -> String {
+    let mut parts: Vec<String> = Vec::new();
+    if let Some(id) = &tag.tag_id {
+        parts.push(format!("id={}", quote(id)));
+    }
+    for map in [&tag.data_fields, &tag.custom_fields, &tag.default_fields] {
+        for (key, value) in map.iter() {
+            let value = match value {
+                FieldValue::Str(s) => quote(s),
+                FieldValue::List(items) => quote(&items.join(",")),
+            };
+            parts.push(format!("{key}={value}"));
+        }
+    }
+    parts.join(" ")
+}
+
+fn quote(value: &str) -> String {
+    if !value.is_empty()
+        && !value
+            .chars()
+            .any(|c| c.is_whitespace() || c == '"' || c == '\'' || c == '<' || c == '>')
+    {
+        value.to_owned()
+    } else {
+        serde_json::to_string(value).unwrap_or_else(|_| format!("{value:?}"))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

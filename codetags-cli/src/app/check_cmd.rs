@@ -5,10 +5,9 @@
 pub mod args;
 
 use super::cli::GlobalArgs;
-use super::exit::{Exit, UsageError, is_broken_pipe};
+use super::exit::{Exit, UsageError};
 use super::project::load_config;
-use super::{cache_cmd, progress};
-use anyhow::Context;
+use super::{cache_cmd, output, progress};
 use args::{CheckArgs, CheckFormat};
 use chrono::NaiveDate;
 use codetags_cli::check::{self, CheckSettings, Finding, Severity};
@@ -66,37 +65,26 @@ pub fn run_check(global: &GlobalArgs, args: CheckArgs) -> anyhow::Result<Exit> {
         Some(blame) => check::check_outcome_blamed(&outcome, &settings, today, blame),
         None => check::check_outcome(&outcome, &settings, today),
     };
-    let written = {
-        let stdout = std::io::stdout();
-        let mut out = std::io::BufWriter::with_capacity(1 << 16, stdout.lock());
-        match args.format {
-            CheckFormat::Text => write_text(&findings, &mut out),
-            CheckFormat::Sarif => report::sarif::write_sarif(
-                &report::annotation::annotations_for_findings(&findings),
-                &report::annotation::check_rules(),
-                &report::sarif::notices_for_diagnostics(&outcome),
-                &report::srcroot::SourceRoot::current(),
-                &mut out,
-            ),
-            CheckFormat::Github => report::github::write_github(
-                &report::annotation::annotations_for_findings(&findings),
-                &report::srcroot::SourceRoot::current(),
-                &mut out,
-            ),
-            CheckFormat::Gitlab => report::gitlab::write_gitlab(
-                &report::annotation::annotations_for_findings(&findings),
-                &report::srcroot::SourceRoot::current(),
-                &mut out,
-            ),
-        }
-        .and_then(|()| out.flush())
-        .context("cannot write to stdout")
-    };
-    if let Err(err) = written
-        && !is_broken_pipe(&err)
-    {
-        return Err(err);
-    }
+    output::write_report(None, |out| match args.format {
+        CheckFormat::Text => write_text(&findings, out),
+        CheckFormat::Sarif => report::sarif::write_sarif(
+            &report::annotation::annotations_for_findings(&findings),
+            &report::annotation::check_rules(),
+            &report::sarif::notices_for_diagnostics(&outcome),
+            &report::srcroot::SourceRoot::current(),
+            out,
+        ),
+        CheckFormat::Github => report::github::write_github(
+            &report::annotation::annotations_for_findings(&findings),
+            &report::srcroot::SourceRoot::current(),
+            out,
+        ),
+        CheckFormat::Gitlab => report::gitlab::write_gitlab(
+            &report::annotation::annotations_for_findings(&findings),
+            &report::srcroot::SourceRoot::current(),
+            out,
+        ),
+    })?;
 
     let stderr = std::io::stderr();
     let mut err = stderr.lock();

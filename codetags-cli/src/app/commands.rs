@@ -3,10 +3,9 @@
 //! stderr.
 
 use super::cli::{ColorChoice, GlobalArgs, ScanArgs};
-use super::exit::{Exit, UsageError, is_broken_pipe};
+use super::exit::{Exit, UsageError};
 use super::project::load_config;
 use super::{cache_cmd, output, progress};
-use anyhow::Context;
 use codetags_cli::config::parse_schema;
 use codetags_cli::display::display_path;
 use codetags_cli::extract::Tokenize;
@@ -102,34 +101,9 @@ pub fn run_scan(global: &GlobalArgs, args: ScanArgs) -> anyhow::Result<Exit> {
         color: use_color(args.color, args.output.is_some(), format),
         ..RenderOptions::default()
     };
-    let written = match &args.output {
-        Some(path) => {
-            // The error already names the target (never the temp file beside it).
-            output::write_atomically(path, |w| {
-                render(&outcome, full.as_ref(), blame.as_ref(), format, &options, w)
-            })
-            .map_err(anyhow::Error::from)
-        }
-        None => {
-            let stdout = std::io::stdout();
-            let mut out = std::io::BufWriter::with_capacity(1 << 16, stdout.lock());
-            render(
-                &outcome,
-                full.as_ref(),
-                blame.as_ref(),
-                format,
-                &options,
-                &mut out,
-            )
-            .and_then(|()| out.flush())
-            .context("cannot write to stdout")
-        }
-    };
-    if let Err(err) = written
-        && !is_broken_pipe(&err)
-    {
-        return Err(err);
-    }
+    output::write_report(args.output.as_deref(), |w| {
+        render(&outcome, full.as_ref(), blame.as_ref(), format, &options, w)
+    })?;
 
     log_phase(run_started, "rendered");
     match &full {

@@ -14,11 +14,10 @@
 
 use super::cache_cmd;
 use super::cli::{DataArgs, DataFormatArg, GlobalArgs};
-use super::exit::{Exit, UsageError, is_broken_pipe};
+use super::exit::{Exit, UsageError};
 use super::output;
 use super::progress;
 use super::project::load_config;
-use anyhow::Context;
 use codetags_cli::display::display_path;
 use codetags_cli::extract::Tag;
 use codetags_cli::filter::Filter;
@@ -141,22 +140,7 @@ pub fn run_data(global: &GlobalArgs, args: DataArgs) -> anyhow::Result<Exit> {
         });
     }
     let tags: Vec<&Tag> = tags.iter().collect();
-    let written = match &args.output {
-        Some(path) => output::write_atomically(path, |w| render(args.format, &tags, w))
-            .map_err(anyhow::Error::from),
-        None => {
-            let stdout = std::io::stdout();
-            let mut out = std::io::BufWriter::with_capacity(1 << 16, stdout.lock());
-            render(args.format, &tags, &mut out)
-                .and_then(|()| out.flush())
-                .context("cannot write to stdout")
-        }
-    };
-    if let Err(err) = written
-        && !is_broken_pipe(&err)
-    {
-        return Err(err);
-    }
+    output::write_report(args.output.as_deref(), |w| render(args.format, &tags, w))?;
 
     let stderr = std::io::stderr();
     let mut err = stderr.lock();
@@ -219,7 +203,7 @@ fn validate(
             .collect(),
         None => findings,
     };
-    write_report(args.output.as_deref(), |out| {
+    output::write_report(args.output.as_deref(), |out| {
         super::check_cmd::write_text(&findings, out)
     })?;
     let stderr = std::io::stderr();
@@ -281,13 +265,13 @@ fn render_outcome(
                 }
             }
             let now = chrono::Utc::now();
-            write_report(args.output.as_deref(), |out| {
+            output::write_report(args.output.as_deref(), |out| {
                 report::render_blamed(&outcome, &masked, format, &options, now, out)
             })?;
         }
         None => {
             filter_outcome(&mut outcome, filter);
-            write_report(args.output.as_deref(), |out| {
+            output::write_report(args.output.as_deref(), |out| {
                 report::render(&outcome, format, &options, out)
             })?;
         }
@@ -295,27 +279,6 @@ fn render_outcome(
     let stderr = std::io::stderr();
     let _ = report::write_diagnostics(&outcome, &mut stderr.lock());
     Ok(Exit::Success)
-}
-
-/// Writes to `--output` (atomically) or stdout; a closed stdout is not an error.
-fn write_report(
-    output: Option<&Path>,
-    write: impl Fn(&mut dyn Write) -> std::io::Result<()>,
-) -> anyhow::Result<()> {
-    let written = match output {
-        Some(path) => output::write_atomically(path, |w| write(w)).map_err(anyhow::Error::from),
-        None => {
-            let stdout = std::io::stdout();
-            let mut out = std::io::BufWriter::with_capacity(1 << 16, stdout.lock());
-            write(&mut out)
-                .and_then(|()| out.flush())
-                .context("cannot write to stdout")
-        }
-    };
-    match written {
-        Err(err) if !is_broken_pipe(&err) => Err(err),
-        _ => Ok(()),
-    }
 }
 
 /// Writes `tags` in `format`. Nothing found: `[]` for JSON, nothing for text and summary

@@ -43,6 +43,33 @@ where
     write_atomic(path, how, fill).map_err(named)
 }
 
+/// Writes a report to `--output` (atomically, [`write_atomically`]) or to stdout (buffered). A
+/// stdout closed early (`codetags scan | head`) is not an error: the reader has what it wanted.
+///
+/// # Errors
+/// A file that cannot be written (named), or stdout failing otherwise.
+pub fn write_report(
+    output: Option<&Path>,
+    write: impl Fn(&mut dyn Write) -> io::Result<()>,
+) -> anyhow::Result<()> {
+    use anyhow::Context;
+    let written = match output {
+        // The error already names the target (never the temp file beside it).
+        Some(path) => write_atomically(path, |w| write(w)).map_err(anyhow::Error::from),
+        None => {
+            let stdout = io::stdout();
+            let mut out = BufWriter::with_capacity(1 << 16, stdout.lock());
+            write(&mut out)
+                .and_then(|()| out.flush())
+                .context("cannot write to stdout")
+        }
+    };
+    match written {
+        Err(err) if !super::exit::is_broken_pipe(&err) => Err(err),
+        _ => Ok(()),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::write_atomically;
